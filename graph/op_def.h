@@ -1,0 +1,109 @@
+// OpDef: everything about one op in one place — signature (TF's names, so TF graphs load), attrs
+// with defaults, shape function, gradient function, reference kernel, and the lowering the compiler
+// uses. Ops are declared with OpDefBuilder chains in graph/ops/*.cc:
+//
+//   Op("AddV2").Input("x: T").Input("y: T").Output("z: T").Attr("T: {float, double, int32, int64}")
+//       .Shape(BroadcastShape).Grad(AddGrad).Kernel(AddKernel)
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/attr_value.h"
+#include "graph/status.h"
+#include "graph/types.h"
+
+namespace kiln {
+
+class Node;
+struct Output;
+class InferenceContext;
+class KernelContext;
+
+// One input or output argument. Its dtype is fixed, or named by a "type" attr; a list argument
+// repeats `number_attr` times (Pack's "values: N * T").
+struct ArgDef {
+  std::string name;
+  DataType fixed_type = DT_INVALID;
+  std::string type_attr;
+  std::string number_attr;
+  bool is_ref = false;
+};
+
+struct AttrDef {
+  std::string name;
+  std::string type;  // "int", "float", "bool", "string", "type", "shape", "tensor", "list(int)", ...
+  std::optional<AttrValue> default_value;
+  std::vector<DataType> allowed_types;  // for "type" attrs; empty = any
+  std::optional<int64_t> minimum;       // for "int" attrs ("N: int >= 1")
+};
+
+// Shape function: reads input types/values and attrs, sets output shapes. Output dtypes are set
+// from the signature before it runs.
+using ShapeFn = std::function<Status(InferenceContext&)>;
+// Gradient function: given the forward node and the gradients of its outputs (dy; an output nobody
+// differentiates gets zeros), adds nodes computing the gradient of each data input to dx
+// (Output{} for an input with no gradient).
+using GradFn = std::function<Status(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx)>;
+// Reference kernel: plain, obviously-correct C++ over preallocated outputs.
+using KernelFn = std::function<Status(KernelContext&)>;
+
+// How the compiler lowers the op. Filled in by the compiler issue; the slot exists so lowering is
+// declared with the op, not in a switch elsewhere.
+struct OpLowering {
+  enum class Kind { kReferenceOnly, kElementwise, kReduction, kLibrary };
+  Kind kind = Kind::kReferenceOnly;
+  std::string library_kernel;  // e.g. "gemm" for kLibrary
+};
+
+struct OpDef {
+  std::string name;
+  std::vector<ArgDef> inputs;
+  std::vector<ArgDef> outputs;
+  std::vector<AttrDef> attrs;
+  ShapeFn shape_fn;
+  GradFn grad_fn;
+  KernelFn kernel;
+  OpLowering lowering;
+  bool is_stateful = false;         // never folded, merged or pruned as pure (variables, random)
+  bool is_commutative = false;
+  bool not_differentiable = false;  // gradient is None without error (ArgMax, Equal, Shape, ...)
+  std::string summary;
+
+  const AttrDef* FindAttr(const std::string& attr_name) const;
+};
+
+class OpDefBuilder {
+ public:
+  explicit OpDefBuilder(std::string name);
+  // Argument specs: "x: T", "x: float", "values: N * T", "ref: Ref(T)".
+  OpDefBuilder& Input(std::string spec);
+  OpDefBuilder& Output(std::string spec);
+  // Attr specs: "T: {float, double}", "T: type = DT_FLOAT", "keep_dims: bool = false",
+  // "N: int >= 1", "data_format: string = \"NHWC\"", "strides: list(int)", "shape: shape".
+  OpDefBuilder& Attr(std::string spec);
+  OpDefBuilder& Shape(ShapeFn fn);
+  OpDefBuilder& Grad(GradFn fn);
+  OpDefBuilder& Kernel(KernelFn fn);
+  OpDefBuilder& Lowering(OpLowering lowering);
+  OpDefBuilder& Stateful();
+  OpDefBuilder& Commutative();
+  OpDefBuilder& NotDifferentiable();
+  OpDefBuilder& Doc(std::string summary);
+
+  // Parses the specs. Specs are code, not input: a malformed one is a programming error.
+  StatusOr<OpDef> Finalize() const;
+
+ private:
+  OpDef def_;
+  std::vector<std::string> input_specs_, output_specs_, attr_specs_;
+};
+
+inline OpDefBuilder Op(std::string name) { return OpDefBuilder(std::move(name)); }
+
+// Parses an attr default/value literal of the given attr type ("false", "[1,1,1,1]", "\"NHWC\"").
+StatusOr<AttrValue> ParseAttrLiteral(const std::string& type, const std::string& text);
+
+}  // namespace kiln

@@ -1,0 +1,270 @@
+// Elementwise math: broadcasting binary arithmetic, comparisons, unary functions, Cast, AddN.
+#include "graph/ops/math_ops.h"
+
+#include <cmath>
+#include <limits>
+
+#include "graph/op_registry.h"
+#include "graph/ops/array_ops.h"
+#include "graph/ops/grad_util.h"
+#include "graph/ops/kernel_util.h"
+#include "graph/shape_inference.h"
+
+namespace kiln {
+namespace {
+
+// Binary kernel over numeric types (or floats only), out[i] = f(x[ix], y[iy]).
+template <bool kFloatOnly, typename F>
+KernelFn BinaryKernel(const char* name, F f) {
+  return [=](KernelContext& c) {
+    auto body = [&]<typename T>() {
+      BroadcastBinary<T, T>(c.input(0), c.input(1), c.output(0), [&](T a, T b) { return static_cast<T>(f(a, b)); });
+      return OkStatus();
+    };
+    if constexpr (kFloatOnly) return DispatchFloat(c.input(0).dtype(), name, body);
+    else return DispatchNumeric(c.input(0).dtype(), name, body);
+  };
+}
+
+template <typename F>
+KernelFn CompareKernel(const char* name, F f) {
+  return [=](KernelContext& c) {
+    return DispatchAll(c.input(0).dtype(), name, [&]<typename T>() {
+      BroadcastBinary<T, bool>(c.input(0), c.input(1), c.output(0), [&](T a, T b) { return f(a, b); });
+      return OkStatus();
+    });
+  };
+}
+
+template <typename F>
+KernelFn UnaryFloatKernel(const char* name, F f) {
+  return [=](KernelContext& c) {
+    return DispatchFloat(c.input(0).dtype(), name, [&]<typename T>() {
+      const T* x = c.input(0).data<T>();
+      T* y = c.output(0).data<T>();
+      for (int64_t i = 0; i < c.output(0).num_elements(); ++i) y[i] = static_cast<T>(f(x[i]));
+      return OkStatus();
+    });
+  };
+}
+
+template <typename F>
+KernelFn UnaryNumericKernel(const char* name, F f) {
+  return [=](KernelContext& c) {
+    return DispatchNumeric(c.input(0).dtype(), name, [&]<typename T>() {
+      const T* x = c.input(0).data<T>();
+      T* y = c.output(0).data<T>();
+      for (int64_t i = 0; i < c.output(0).num_elements(); ++i) y[i] = static_cast<T>(f(x[i]));
+      return OkStatus();
+    });
+  };
+}
+
+// Float -> integer casts truncate toward zero like TF; NaN and out-of-range values saturate
+// instead of being undefined behaviour.
+template <typename To, typename From>
+To CastValue(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
+    if (std::isnan(v)) return 0;
+    if (v <= static_cast<From>(std::numeric_limits<To>::min())) return std::numeric_limits<To>::min();
+    if (v >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+    return static_cast<To>(v);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+Status CastKernel(KernelContext& c) {
+  const Tensor& x = c.input(0);
+  Tensor& y = c.output(0);
+  return DispatchAll(x.dtype(), "Cast", [&]<typename From>() {
+    return DispatchAll(y.dtype(), "Cast", [&]<typename To>() {
+      const From* in = x.data<From>();
+      To* out = y.data<To>();
+      for (int64_t i = 0; i < x.num_elements(); ++i) out[i] = CastValue<To, From>(in[i]);
+      return OkStatus();
+    });
+  });
+}
+
+Status AddNKernel(KernelContext& c) {
+  return DispatchNumeric(c.output(0).dtype(), "AddN", [&]<typename T>() {
+    T* out = c.output(0).data<T>();
+    int64_t n = c.output(0).num_elements();
+    for (int64_t i = 0; i < n; ++i) out[i] = T(0);
+    for (int k = 0; k < c.num_inputs(); ++k) {
+      const T* in = c.input(k).data<T>();
+      for (int64_t i = 0; i < n; ++i) out[i] += in[i];
+    }
+    return OkStatus();
+  });
+}
+
+Status AddNShape(InferenceContext& c) {
+  Shape merged = c.input_shape(0);
+  for (int i = 1; i < c.num_inputs(); ++i) {
+    StatusOr<Shape> m = merged.Merge(c.input_shape(i));
+    if (!m.ok()) return c.error("Shapes of all inputs must match: " + m.status().message());
+    merged = *m;
+  }
+  c.set_output_shape(0, merged);
+  return OkStatus();
+}
+
+// ---- gradients (TF's math_grad.py) ----
+
+Status AddGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  BroadcastBinaryGrads(op, dy[0], dy[0], dx);
+  return OkStatus();
+}
+Status SubGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  BroadcastBinaryGrads(op, dy[0], negative(dy[0]), dx);
+  return OkStatus();
+}
+Status MulGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  BroadcastBinaryGrads(op, multiply(dy[0], op.input(1)), multiply(op.input(0), dy[0]), dx);
+  return OkStatus();
+}
+Status RealDivGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  Output x = op.input(0), y = op.input(1);
+  // d(x/y)/dy = -x / y^2
+  BroadcastBinaryGrads(op, divide(dy[0], y), multiply(dy[0], divide(divide(negative(x), y), y)), dx);
+  return OkStatus();
+}
+Status NegGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  (*dx)[0] = negative(dy[0]);
+  return OkStatus();
+}
+Status ExpGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  (*dx)[0] = multiply(dy[0], Output(const_cast<Node*>(&op), 0));  // d exp(x) = exp(x), reuse y
+  return OkStatus();
+}
+Status LogGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  (*dx)[0] = multiply(dy[0], reciprocal(op.input(0)));
+  return OkStatus();
+}
+Status SquareGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  (*dx)[0] = multiply(dy[0], multiply(ScalarLike(op.input(0), 2.0), op.input(0)));
+  return OkStatus();
+}
+Status SqrtGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  Output y(const_cast<Node*>(&op), 0);  // d sqrt(x) = 0.5 / sqrt(x)
+  (*dx)[0] = divide(multiply(dy[0], ScalarLike(y, 0.5)), y);
+  return OkStatus();
+}
+Status ReciprocalGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  Output y(const_cast<Node*>(&op), 0);  // d (1/x) = -1/x^2 = -y^2
+  (*dx)[0] = negative(multiply(dy[0], multiply(y, y)));
+  return OkStatus();
+}
+Status CastGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  DataType src = op.attr<DataType>("SrcT"), dst = op.attr<DataType>("DstT");
+  if (IsFloating(src) && IsFloating(dst)) (*dx)[0] = cast(dy[0], src);
+  return OkStatus();
+}
+Status AddNGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  for (auto& d : *dx) d = dy[0];
+  return OkStatus();
+}
+
+void RegisterBinary(OpRegistry& r, const char* name, const std::string& types, KernelFn kernel, GradFn grad,
+                    bool commutative) {
+  OpDefBuilder b = Op(name).Input("x: T").Input("y: T").Output("z: T").Attr("T: " + types)
+                       .Shape(BroadcastBinaryShape).Grad(std::move(grad)).Kernel(std::move(kernel))
+                       .Lowering({OpLowering::Kind::kElementwise, ""});
+  if (commutative) b.Commutative();
+  r.Register(b);
+}
+
+void RegisterCompare(OpRegistry& r, const char* name, KernelFn kernel, bool with_shape_error_attr) {
+  OpDefBuilder b = Op(name).Input("x: T").Input("y: T").Output("z: bool")
+                       .Attr("T: {float, double, int32, int64, uint8, bool}")
+                       .Shape(BroadcastBinaryShape).Kernel(std::move(kernel)).NotDifferentiable()
+                       .Lowering({OpLowering::Kind::kElementwise, ""});
+  if (with_shape_error_attr) b.Attr("incompatible_shape_error: bool = true");
+  r.Register(b);
+}
+
+void RegisterUnary(OpRegistry& r, const char* name, const std::string& types, KernelFn kernel, GradFn grad) {
+  r.Register(Op(name).Input("x: T").Output("y: T").Attr("T: " + types).Shape(UnchangedShape)
+                 .Grad(std::move(grad)).Kernel(std::move(kernel)).Lowering({OpLowering::Kind::kElementwise, ""}));
+}
+
+}  // namespace
+
+void RegisterMathOps(OpRegistry& r) {
+  const std::string kNumeric = "{float, double, int32, int64, uint8}";
+  const std::string kFloat = "{float, double}";
+  auto add = [](auto a, auto b) { return a + b; };
+  RegisterBinary(r, "Add", kNumeric, BinaryKernel<false>("Add", add), AddGrad, true);
+  RegisterBinary(r, "AddV2", kNumeric, BinaryKernel<false>("AddV2", add), AddGrad, true);
+  RegisterBinary(r, "Sub", kNumeric, BinaryKernel<false>("Sub", [](auto a, auto b) { return a - b; }), SubGrad, false);
+  RegisterBinary(r, "Mul", kNumeric, BinaryKernel<false>("Mul", [](auto a, auto b) { return a * b; }), MulGrad, true);
+  RegisterBinary(r, "RealDiv", kFloat, BinaryKernel<true>("RealDiv", [](auto a, auto b) { return a / b; }),
+                 RealDivGrad, false);
+
+  RegisterCompare(r, "Equal", CompareKernel("Equal", [](auto a, auto b) { return a == b; }), true);
+  RegisterCompare(r, "NotEqual", CompareKernel("NotEqual", [](auto a, auto b) { return a != b; }), true);
+  RegisterCompare(r, "Greater", CompareKernel("Greater", [](auto a, auto b) { return a > b; }), false);
+  RegisterCompare(r, "Less", CompareKernel("Less", [](auto a, auto b) { return a < b; }), false);
+
+  RegisterUnary(r, "Neg", kNumeric, UnaryNumericKernel("Neg", [](auto x) { return -x; }), NegGrad);
+  RegisterUnary(r, "Square", kNumeric, UnaryNumericKernel("Square", [](auto x) { return x * x; }), SquareGrad);
+  RegisterUnary(r, "Exp", kFloat, UnaryFloatKernel("Exp", [](auto x) { return std::exp(x); }), ExpGrad);
+  RegisterUnary(r, "Log", kFloat, UnaryFloatKernel("Log", [](auto x) { return std::log(x); }), LogGrad);
+  RegisterUnary(r, "Sqrt", kFloat, UnaryFloatKernel("Sqrt", [](auto x) { return std::sqrt(x); }), SqrtGrad);
+  RegisterUnary(r, "Reciprocal", kFloat, UnaryFloatKernel("Reciprocal", [](auto x) { return decltype(x)(1) / x; }),
+                ReciprocalGrad);
+
+  r.Register(Op("Cast").Input("x: SrcT").Output("y: DstT").Attr("SrcT: type").Attr("DstT: type")
+                 .Attr("Truncate: bool = false").Shape(UnchangedShape).Grad(CastGrad).Kernel(CastKernel)
+                 .Lowering({OpLowering::Kind::kElementwise, ""}));
+  r.Register(Op("AddN").Input("inputs: N * T").Output("sum: T").Attr("N: int >= 1").Attr("T: " + kNumeric)
+                 .Shape(AddNShape).Grad(AddNGrad).Kernel(AddNKernel).Commutative()
+                 .Lowering({OpLowering::Kind::kElementwise, ""}));
+  RegisterMatMulOp(r);
+  RegisterReductionOps(r);
+}
+
+// ---- builder API ----
+
+Output add(const Output& x, const Output& y, const std::string& name) { return MakeOp("AddV2", {x, y}, {}, name); }
+Output subtract(const Output& x, const Output& y, const std::string& name) { return MakeOp("Sub", {x, y}, {}, name); }
+Output multiply(const Output& x, const Output& y, const std::string& name) { return MakeOp("Mul", {x, y}, {}, name); }
+Output divide(const Output& x, const Output& y, const std::string& name) { return MakeOp("RealDiv", {x, y}, {}, name); }
+Output negative(const Output& x, const std::string& name) { return MakeOp("Neg", {x}, {}, name); }
+Output exp(const Output& x, const std::string& name) { return MakeOp("Exp", {x}, {}, name); }
+Output log(const Output& x, const std::string& name) { return MakeOp("Log", {x}, {}, name); }
+Output square(const Output& x, const std::string& name) { return MakeOp("Square", {x}, {}, name); }
+Output sqrt(const Output& x, const std::string& name) { return MakeOp("Sqrt", {x}, {}, name); }
+Output reciprocal(const Output& x, const std::string& name) { return MakeOp("Reciprocal", {x}, {}, name); }
+Output equal(const Output& x, const Output& y, const std::string& name) { return MakeOp("Equal", {x, y}, {}, name); }
+Output not_equal(const Output& x, const Output& y, const std::string& name) { return MakeOp("NotEqual", {x, y}, {}, name); }
+Output greater(const Output& x, const Output& y, const std::string& name) { return MakeOp("Greater", {x, y}, {}, name); }
+Output less(const Output& x, const Output& y, const std::string& name) { return MakeOp("Less", {x, y}, {}, name); }
+Output cast(const Output& x, DataType dtype, const std::string& name) {
+  if (!x) return Output();
+  return MakeOp("Cast", {x}, {{"DstT", dtype}}, name);
+}
+Output add_n(const std::vector<Output>& inputs, const std::string& name) {
+  if (inputs.size() == 1) return inputs[0];
+  return MakeOp("AddN", inputs, {}, name);
+}
+
+Output operator+(const Output& x, const Output& y) { return add(x, y); }
+Output operator-(const Output& x, const Output& y) { return subtract(x, y); }
+Output operator*(const Output& x, const Output& y) { return multiply(x, y); }
+Output operator/(const Output& x, const Output& y) { return divide(x, y); }
+Output operator-(const Output& x) { return negative(x); }
+Output operator+(const Output& x, double y) { return add(x, ScalarLike(x, y)); }
+Output operator+(double x, const Output& y) { return add(ScalarLike(y, x), y); }
+Output operator-(const Output& x, double y) { return subtract(x, ScalarLike(x, y)); }
+Output operator-(double x, const Output& y) { return subtract(ScalarLike(y, x), y); }
+Output operator*(const Output& x, double y) { return multiply(x, ScalarLike(x, y)); }
+Output operator*(double x, const Output& y) { return multiply(ScalarLike(y, x), y); }
+Output operator/(const Output& x, double y) { return divide(x, ScalarLike(x, y)); }
+Output operator/(double x, const Output& y) { return divide(ScalarLike(y, x), y); }
+
+}  // namespace kiln

@@ -1,0 +1,58 @@
+// Builder API for math ops, named as TF1 Python names them. Operators on Output add nodes to the
+// operands' graph: `matmul(x, W) + b`, `-y * log(p)`, `x * 0.5`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/builder/context.h"
+
+namespace kiln {
+
+Output add(const Output& x, const Output& y, const std::string& name = "");       // AddV2
+Output subtract(const Output& x, const Output& y, const std::string& name = "");  // Sub
+Output multiply(const Output& x, const Output& y, const std::string& name = "");  // Mul
+Output divide(const Output& x, const Output& y, const std::string& name = "");    // RealDiv
+Output negative(const Output& x, const std::string& name = "");
+Output exp(const Output& x, const std::string& name = "");
+Output log(const Output& x, const std::string& name = "");
+Output square(const Output& x, const std::string& name = "");
+Output sqrt(const Output& x, const std::string& name = "");
+Output reciprocal(const Output& x, const std::string& name = "");
+Output equal(const Output& x, const Output& y, const std::string& name = "");
+Output not_equal(const Output& x, const Output& y, const std::string& name = "");
+Output greater(const Output& x, const Output& y, const std::string& name = "");
+Output less(const Output& x, const Output& y, const std::string& name = "");
+Output cast(const Output& x, DataType dtype, const std::string& name = "");
+
+Output matmul(const Output& a, const Output& b, bool transpose_a = false, bool transpose_b = false,
+              const std::string& name = "");
+
+// Reductions over `axis` (all axes when empty), as tf.reduce_*(x, axis, keepdims).
+Output reduce_sum(const Output& x, const std::vector<int64_t>& axis = {}, bool keepdims = false,
+                  const std::string& name = "");
+Output reduce_mean(const Output& x, const std::vector<int64_t>& axis = {}, bool keepdims = false,
+                   const std::string& name = "");
+Output reduce_max(const Output& x, const std::vector<int64_t>& axis = {}, bool keepdims = false,
+                  const std::string& name = "");
+Output reduce_sum(const Output& x, const Output& axis, bool keepdims = false, const std::string& name = "");
+Output argmax(const Output& x, int64_t axis, DataType output_type = DT_INT64, const std::string& name = "");
+Output argmin(const Output& x, int64_t axis, DataType output_type = DT_INT64, const std::string& name = "");
+// tf.add_n: sums a list of same-shaped tensors (AddN).
+Output add_n(const std::vector<Output>& inputs, const std::string& name = "");
+
+Output operator+(const Output& x, const Output& y);
+Output operator-(const Output& x, const Output& y);
+Output operator*(const Output& x, const Output& y);
+Output operator/(const Output& x, const Output& y);
+Output operator-(const Output& x);
+Output operator+(const Output& x, double y);
+Output operator+(double x, const Output& y);
+Output operator-(const Output& x, double y);
+Output operator-(double x, const Output& y);
+Output operator*(const Output& x, double y);
+Output operator*(double x, const Output& y);
+Output operator/(const Output& x, double y);
+Output operator/(double x, const Output& y);
+
+}  // namespace kiln

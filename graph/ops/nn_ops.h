@@ -1,0 +1,22 @@
+// Builder API for neural-network ops (tf.nn.*).
+#pragma once
+
+#include <string>
+
+#include "graph/builder/context.h"
+
+namespace kiln {
+namespace nn {
+
+Output softmax(const Output& logits, const std::string& name = "");
+Output log_softmax(const Output& logits, const std::string& name = "");
+Output relu(const Output& features, const std::string& name = "");
+Output bias_add(const Output& value, const Output& bias, const std::string& name = "");
+// tf.nn.softmax_cross_entropy_with_logits(labels=, logits=): per-example loss over the last axis.
+// Gradients flow into logits only (labels are treated as constants, as in the original TF1 op).
+Output softmax_cross_entropy_with_logits(const Output& labels, const Output& logits, const std::string& name = "");
+// The _v2 variant also differentiates the labels.
+Output softmax_cross_entropy_with_logits_v2(const Output& labels, const Output& logits, const std::string& name = "");
+
+}  // namespace nn
+}  // namespace kiln

@@ -1,0 +1,116 @@
+#include "graph/tensor.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <sstream>
+
+namespace kiln {
+namespace {
+std::atomic<size_t> g_allocation_cap{size_t{16} << 30};
+}  // namespace
+
+std::shared_ptr<TensorBuffer> TensorBuffer::Allocate(size_t bytes) {
+  if (bytes > g_allocation_cap.load()) return nullptr;
+  // aligned_alloc needs a size that is a multiple of the alignment; 0 bytes still gets one line so
+  // data() is never null for a valid tensor.
+  size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  if (rounded == 0) rounded = kTensorAlignment;
+  void* p = std::aligned_alloc(kTensorAlignment, rounded);
+  if (!p) return nullptr;
+  std::memset(p, 0, rounded);
+  return std::shared_ptr<TensorBuffer>(new TensorBuffer(p, bytes, true));
+}
+
+std::shared_ptr<TensorBuffer> TensorBuffer::Borrow(void* data, size_t bytes) {
+  return std::shared_ptr<TensorBuffer>(new TensorBuffer(data, bytes, false));
+}
+
+TensorBuffer::~TensorBuffer() {
+  if (owned_) std::free(data_);
+}
+
+Tensor Tensor::Wrap(DataType dtype, std::vector<int64_t> dims, void* data) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.buffer_ = TensorBuffer::Borrow(data, t.num_bytes());
+  return t;
+}
+void TensorBuffer::SetAllocationCap(size_t bytes) { g_allocation_cap = bytes; }
+size_t TensorBuffer::AllocationCap() { return g_allocation_cap.load(); }
+
+Tensor::Tensor(DataType dtype, std::vector<int64_t> dims) : dtype_(dtype), dims_(std::move(dims)) {
+  int64_t n = num_elements();
+  int64_t elem = DataTypeSize(dtype);
+  if (n < 0 || elem == 0 || (n > 0 && static_cast<uint64_t>(n) > (uint64_t{1} << 62) / elem)) {
+    dtype_ = DT_INVALID;
+    return;
+  }
+  buffer_ = TensorBuffer::Allocate(static_cast<size_t>(n * elem));
+  if (!buffer_) dtype_ = DT_INVALID;
+}
+
+StatusOr<Tensor> Tensor::Make(DataType dtype, std::vector<int64_t> dims) {
+  Shape shape(dims);
+  for (int64_t d : dims) {
+    if (d < 0) return InvalidArgument("cannot allocate a tensor of shape " + shape.ToString());
+  }
+  if (DataTypeSize(dtype) == 0) {
+    return Unimplemented("Kiln cannot allocate tensors of dtype " + DataTypeName(dtype));
+  }
+  Tensor t(dtype, dims);
+  if (!t.valid()) {
+    return ResourceExhausted("cannot allocate a " + DataTypeName(dtype) + " tensor of shape " +
+                             shape.ToString() + " (over the allocation cap or out of memory)");
+  }
+  return t;
+}
+
+int64_t Tensor::num_elements() const {
+  int64_t n = 1;
+  for (int64_t d : dims_) {
+    if (d < 0) return -1;
+    if (d != 0 && n > (int64_t{1} << 62) / d) return -1;  // overflow: treated as invalid
+    n *= d;
+  }
+  return n;
+}
+
+Tensor Tensor::Clone() const {
+  Tensor t(dtype_, dims_);
+  if (t.valid() && num_bytes() > 0) std::memcpy(t.raw_data(), raw_data(), num_bytes());
+  return t;
+}
+
+StatusOr<Tensor> Tensor::Reshaped(std::vector<int64_t> dims) const {
+  Tensor t = *this;
+  t.dims_ = std::move(dims);
+  if (t.num_elements() != num_elements()) {
+    return InvalidArgument("cannot reshape a tensor of shape " + shape().ToString() + " to " +
+                           t.shape().ToString());
+  }
+  return t;
+}
+
+std::string Tensor::DebugString() const { return DataTypeName(dtype_) + shape().ToString(); }
+
+std::string Tensor::SummarizeValues(int64_t max_elements) const {
+  std::ostringstream os;
+  int64_t n = num_elements();
+  for (int64_t i = 0; i < n && i < max_elements; ++i) {
+    if (i) os << " ";
+    switch (dtype_) {
+      case DT_FLOAT: os << data<float>()[i]; break;
+      case DT_DOUBLE: os << data<double>()[i]; break;
+      case DT_INT32: os << data<int32_t>()[i]; break;
+      case DT_INT64: os << data<int64_t>()[i]; break;
+      case DT_UINT8: os << static_cast<int>(data<uint8_t>()[i]); break;
+      case DT_BOOL: os << (data<bool>()[i] ? "True" : "False"); break;
+      default: os << "?"; break;
+    }
+  }
+  if (n > max_elements) os << "...";
+  return os.str();
+}
+
+}  // namespace kiln

@@ -1,0 +1,100 @@
+// Tensor: a dtype, a concrete shape and a 64-byte-aligned, reference-counted buffer. Copies share the
+// buffer (like tensorflow::Tensor); Clone() makes a deep copy.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/status.h"
+#include "graph/types.h"
+
+namespace kiln {
+
+// Alignment of every buffer Kiln allocates: one cache line, and the width of an AVX-512 vector.
+inline constexpr size_t kTensorAlignment = 64;
+
+class TensorBuffer {
+ public:
+  // nullptr when the allocation fails or exceeds the cap.
+  static std::shared_ptr<TensorBuffer> Allocate(size_t bytes);
+  // A buffer over memory someone else owns (an Executable's slot, a fed array): not freed here.
+  static std::shared_ptr<TensorBuffer> Borrow(void* data, size_t bytes);
+  ~TensorBuffer();
+  void* data() const { return data_; }
+  size_t size() const { return size_; }
+
+  // The largest single allocation Kiln will make (default 16 GiB); files that claim more are refused.
+  static void SetAllocationCap(size_t bytes);
+  static size_t AllocationCap();
+
+ private:
+  TensorBuffer(void* data, size_t size, bool owned) : data_(data), size_(size), owned_(owned) {}
+  void* data_;
+  size_t size_;
+  bool owned_;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  // Zero-filled tensor. If the allocation fails the tensor is invalid (!valid()); use Make() to
+  // get a Status instead.
+  Tensor(DataType dtype, std::vector<int64_t> dims);
+  static StatusOr<Tensor> Make(DataType dtype, std::vector<int64_t> dims);
+  // A tensor viewing `data` without owning it; the caller keeps the memory alive.
+  static Tensor Wrap(DataType dtype, std::vector<int64_t> dims, void* data);
+
+  // Convenience constructors for tests and examples.
+  template <typename T>
+  static Tensor FromVector(const std::vector<T>& values, std::vector<int64_t> dims);
+  template <typename T>
+  static Tensor Scalar(T value) { return FromVector<T>({value}, {}); }
+
+  bool valid() const { return dtype_ != DT_INVALID && (buffer_ || num_elements() == 0); }
+  DataType dtype() const { return dtype_; }
+  const std::vector<int64_t>& dims() const { return dims_; }
+  int rank() const { return static_cast<int>(dims_.size()); }
+  int64_t dim(int i) const { return dims_[i]; }
+  Shape shape() const { return Shape(dims_); }
+  int64_t num_elements() const;
+  size_t num_bytes() const { return static_cast<size_t>(num_elements()) * DataTypeSize(dtype_); }
+
+  void* raw_data() const { return buffer_ ? buffer_->data() : nullptr; }
+  template <typename T> T* data() const { return static_cast<T*>(raw_data()); }
+  template <typename T> T scalar() const { return data<T>()[0]; }
+
+  Tensor Clone() const;
+  // Same buffer, new dims of the same element count (Reshape without a copy).
+  StatusOr<Tensor> Reshaped(std::vector<int64_t> dims) const;
+  // "float[32,784]"
+  std::string DebugString() const;
+  // Up to `max_elements` values, for messages and `kiln` output.
+  std::string SummarizeValues(int64_t max_elements = 10) const;
+
+ private:
+  DataType dtype_ = DT_INVALID;
+  std::vector<int64_t> dims_;
+  std::shared_ptr<TensorBuffer> buffer_;
+};
+
+// Maps a C++ element type to its DataType.
+template <typename T> struct DataTypeOf;
+template <> struct DataTypeOf<float> { static constexpr DataType value = DT_FLOAT; };
+template <> struct DataTypeOf<double> { static constexpr DataType value = DT_DOUBLE; };
+template <> struct DataTypeOf<int32_t> { static constexpr DataType value = DT_INT32; };
+template <> struct DataTypeOf<int64_t> { static constexpr DataType value = DT_INT64; };
+template <> struct DataTypeOf<uint8_t> { static constexpr DataType value = DT_UINT8; };
+template <> struct DataTypeOf<bool> { static constexpr DataType value = DT_BOOL; };
+
+template <typename T>
+Tensor Tensor::FromVector(const std::vector<T>& values, std::vector<int64_t> dims) {
+  Tensor t(DataTypeOf<T>::value, std::move(dims));
+  int64_t n = t.num_elements();
+  for (int64_t i = 0; i < n && i < static_cast<int64_t>(values.size()); ++i) t.data<T>()[i] = values[i];
+  return t;
+}
+
+}  // namespace kiln

@@ -1,0 +1,57 @@
+#include "passes/prune.h"
+
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace kiln {
+
+StatusOr<std::vector<Node*>> PrunedTopologicalOrder(const std::vector<Output>& fetches, const std::vector<Node*>& targets,
+                                                    const std::set<Output>& fed) {
+  std::unordered_set<Node*> needed;
+  std::vector<Node*> stack;
+  auto visit = [&](Node* n) { if (needed.insert(n).second) stack.push_back(n); };
+  for (const Output& f : fetches) if (!fed.count(f)) visit(f.node);
+  for (Node* t : targets) visit(t);
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const Output& in : n->inputs()) if (!fed.count(in)) visit(in.node);
+    for (Node* c : n->control_inputs()) visit(c);
+  }
+  // Kahn's algorithm restricted to needed nodes; an edge from a fed tensor imposes no order.
+  std::unordered_map<Node*, int> indegree;
+  for (Node* n : needed) {
+    int d = 0;
+    for (const Output& in : n->inputs()) d += !fed.count(in) && needed.count(in.node);
+    for (Node* c : n->control_inputs()) d += needed.count(c) > 0;
+    indegree[n] = d;
+  }
+  std::vector<Node*> order;
+  std::deque<Node*> ready;
+  // Seed in id order so the plan is deterministic.
+  std::vector<Node*> sorted(needed.begin(), needed.end());
+  std::sort(sorted.begin(), sorted.end(), [](Node* a, Node* b) { return a->id() < b->id(); });
+  for (Node* n : sorted) if (indegree[n] == 0) ready.push_back(n);
+  while (!ready.empty()) {
+    Node* n = ready.front();
+    ready.pop_front();
+    order.push_back(n);
+    for (const Use& u : n->uses()) {
+      if (!needed.count(u.node)) continue;
+      if (u.input_index >= 0 && fed.count(u.node->input(u.input_index))) continue;
+      if (--indegree[u.node] == 0) ready.push_back(u.node);
+    }
+  }
+  if (order.size() != needed.size()) {
+    std::string names;
+    int shown = 0;
+    for (Node* n : sorted) {
+      if (indegree[n] > 0 && shown++ < 5) names += (names.empty() ? "" : ", ") + n->name();
+    }
+    return InvalidArgument("Graph has a cycle among the nodes this run needs (e.g. " + names + ")");
+  }
+  return order;
+}
+
+}  // namespace kiln

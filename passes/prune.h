@@ -1,0 +1,18 @@
+// Pruning to what a run needs: the nodes the fetches and targets depend on, through data and
+// control edges, stopping at fed tensors (a fed tensor's producer does not run unless needed
+// otherwise). Iterative.
+#pragma once
+
+#include <set>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace kiln {
+
+// The needed nodes, in a topological order (Kahn's algorithm over data + control edges).
+// InvalidArgument naming nodes on a cycle if there is one.
+StatusOr<std::vector<Node*>> PrunedTopologicalOrder(const std::vector<Output>& fetches, const std::vector<Node*>& targets,
+                                                    const std::set<Output>& fed);
+
+}  // namespace kiln

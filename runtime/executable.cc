@@ -1,0 +1,149 @@
+#include "runtime/executable.h"
+
+namespace kiln {
+namespace {
+
+// Per input slot of a node: whether its OpDef argument is a ref (an l-value such as Assign's var).
+std::vector<bool> RefInputMask(const Node& node) {
+  std::vector<bool> mask;
+  for (const ArgDef& arg : node.def().inputs) {
+    int count = arg.number_attr.empty() ? 1 : static_cast<int>(node.attr<int64_t>(arg.number_attr));
+    for (int i = 0; i < count; ++i) mask.push_back(arg.is_ref);
+  }
+  return mask;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Executable>> Executable::Compile(const std::vector<FeedSpec>& feeds,
+                                                          const std::vector<Output>& fetches,
+                                                          const std::vector<Node*>& targets, VariableStore* variables,
+                                                          std::map<std::string, RngState>* rng_states) {
+  std::unique_ptr<Executable> exe(new Executable());
+  KILN_ASSIGN_OR_RETURN(exe->spec_, SpecializeForRun(feeds, fetches, targets));
+  KILN_RETURN_IF_ERROR(exe->BuildSlots(variables));
+  KILN_RETURN_IF_ERROR(exe->BuildSteps(rng_states));
+  for (const Output& f : exe->spec_.fetches) exe->fetch_slots_.push_back(exe->slot_of_.at({f.node, f.index}));
+  return exe;
+}
+
+Status Executable::BuildSlots(VariableStore* variables) {
+  std::map<const Node*, int> feed_index;
+  for (size_t i = 0; i < spec_.feed_nodes.size(); ++i) feed_index[spec_.feed_nodes[i]] = static_cast<int>(i);
+  for (Node* n : spec_.graph->nodes()) {
+    std::vector<bool> ref_mask = RefInputMask(*n);
+    for (int o = 0; o < n->num_outputs(); ++o) {
+      Slot slot;
+      slot.type = n->output_type(o);
+      if (auto it = feed_index.find(n); it != feed_index.end()) {
+        slot.kind = SlotKind::kFeed;
+        slot.feed_index = it->second;
+      } else if (slot.type.is_ref) {
+        // A ref output aliases the op's first ref input (Assign returns its variable); an op with
+        // no ref input (VariableV2) names the variable itself.
+        slot.kind = SlotKind::kVariable;
+        for (int i = 0; i < n->num_inputs() && !slot.var; ++i) {
+          if (ref_mask[i]) slot.var = slots_[slot_of_.at({n->input(i).node, n->input(i).index})].var;
+        }
+        if (!slot.var) {
+          std::string name = n->name();
+          if (const AttrValue* shared = n->FindAttr("shared_name"); shared && !std::get<std::string>(*shared).empty()) {
+            name = std::get<std::string>(*shared);
+          }
+          KILN_ASSIGN_OR_RETURN(slot.var, variables->GetOrCreate(name, slot.type.dtype, slot.type.shape));
+        }
+      } else if (const Tensor* value = n->known_value(o); value && !n->def().is_stateful) {
+        slot.kind = SlotKind::kConstant;
+        slot.storage = *value;
+      } else {
+        if (!slot.type.shape.IsFullyDefined()) {
+          return InvalidArgument("cannot plan output " + std::to_string(o) + " of node " + n->DebugName() + ": its shape " +
+                                 slot.type.shape.ToString() + " is not known from the fed shapes" + InputShapesSuffix(*n));
+        }
+        KILN_ASSIGN_OR_RETURN(slot.storage, Tensor::Make(slot.type.dtype, slot.type.shape.dims()));
+      }
+      slot_of_[{n, o}] = static_cast<int>(slots_.size());
+      slots_.push_back(std::move(slot));
+    }
+  }
+  return OkStatus();
+}
+
+Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states) {
+  std::map<const Node*, bool> is_feed;
+  for (Node* f : spec_.feed_nodes) is_feed[f] = true;
+  for (Node* n : spec_.graph->nodes()) {  // id order is topological: the graph was built in order
+    if (is_feed.count(n)) continue;
+    bool all_constant = n->num_outputs() > 0 && !n->def().is_stateful;
+    for (int o = 0; o < n->num_outputs(); ++o) {
+      all_constant = all_constant && slots_[slot_of_.at({n, o})].kind == SlotKind::kConstant;
+    }
+    if (all_constant) continue;  // folded at compile time
+    if (!n->def().kernel) return Unimplemented("op " + n->op() + " (node '" + n->name() + "') has no kernel");
+    Step step;
+    step.node = n;
+    step.fn = &RunReferenceStep;
+    step.closure = std::make_unique<ReferenceStep>();
+    step.closure->node = n;
+    std::vector<bool> ref_mask = RefInputMask(*n);
+    for (int i = 0; i < n->num_inputs(); ++i) {
+      int s = slot_of_.at({n->input(i).node, n->input(i).index});
+      const Slot& slot = slots_[s];
+      step.operands.push_back(s);
+      step.closure->inputs.push_back(slot.type);
+      bool variable = slot.kind == SlotKind::kVariable;
+      step.closure->ref_inputs.push_back(variable && ref_mask[i] ? slot.var : nullptr);
+      step.reads_variable.push_back(variable && !ref_mask[i]);
+    }
+    for (int o = 0; o < n->num_outputs(); ++o) {
+      int s = slot_of_.at({n, o});
+      step.operands.push_back(s);
+      step.closure->outputs.push_back(slots_[s].type);
+    }
+    if (n->def().is_stateful && n->FindAttr("seed2")) step.closure->rng = &(*rng_states)[n->name()];
+    steps_.push_back(std::move(step));
+  }
+  return OkStatus();
+}
+
+void* Executable::SlotData(const Slot& slot, const std::vector<Tensor>& feeds) const {
+  switch (slot.kind) {
+    case SlotKind::kFeed: return feeds[slot.feed_index].raw_data();
+    case SlotKind::kVariable: return slot.var->value.raw_data();
+    default: return slot.storage.raw_data();
+  }
+}
+
+Status Executable::Run(const std::vector<Tensor>& feed_values, std::vector<Tensor>* fetch_values) {
+  if (feed_values.size() != spec_.feed_nodes.size()) {
+    return InvalidArgument("expected " + std::to_string(spec_.feed_nodes.size()) + " feeds, got " +
+                           std::to_string(feed_values.size()));
+  }
+  for (Step& step : steps_) {
+    scratch_.resize(step.operands.size());
+    for (size_t k = 0; k < step.operands.size(); ++k) {
+      const Slot& slot = slots_[step.operands[k]];
+      if (k < step.reads_variable.size() && step.reads_variable[k] && !slot.var->initialized) {
+        return FailedPrecondition("Attempting to use uninitialized value " + slot.var->name + "\n\t [[node " +
+                                  step.node->name() + " (op: " + step.node->op() + ")]]");
+      }
+      scratch_[k] = SlotData(slot, feed_values);
+    }
+    if (step.fn(step.closure.get(), scratch_.data(), step.sizes.data()) != 0) return step.closure->status;
+  }
+  fetch_values->clear();
+  for (int s : fetch_slots_) {
+    const Slot& slot = slots_[s];
+    if (slot.kind == SlotKind::kVariable) {
+      if (!slot.var->initialized) return FailedPrecondition("Attempting to use uninitialized value " + slot.var->name);
+      fetch_values->push_back(slot.var->value.Clone());
+    } else if (slot.kind == SlotKind::kFeed) {
+      fetch_values->push_back(feed_values[slot.feed_index]);
+    } else {
+      fetch_values->push_back(Tensor::Wrap(slot.type.dtype, slot.type.shape.dims(), SlotData(slot, feed_values)).Clone());
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace kiln

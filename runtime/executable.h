@@ -1,0 +1,65 @@
+// Executable: the compiled plan of one Session::Run signature (fetches, targets, feed dtypes and
+// shapes). A flat list of steps over slots; every step is called through the kernel ABI
+// (graph/kernel_abi.h), so reference kernels today and JIT-compiled kernels later sit in the same
+// plan. Buffers are allocated once at compile time; a run binds feeds and variables and executes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/kernel_abi.h"
+#include "passes/specialize.h"
+#include "runtime/reference_step.h"
+#include "runtime/variable_store.h"
+
+namespace kiln {
+
+class Executable {
+ public:
+  // Specializes the graph for the feed shapes and lowers it. `rng_states` (by node name) and
+  // `variables` are the Session's and must outlive the Executable.
+  static StatusOr<std::unique_ptr<Executable>> Compile(const std::vector<FeedSpec>& feeds,
+                                                       const std::vector<Output>& fetches,
+                                                       const std::vector<Node*>& targets, VariableStore* variables,
+                                                       std::map<std::string, RngState>* rng_states);
+
+  // Feed values in the order of Compile's feeds (shapes as compiled); one tensor per fetch.
+  Status Run(const std::vector<Tensor>& feed_values, std::vector<Tensor>* fetch_values);
+
+  const Graph& graph() const { return *spec_.graph; }
+  int num_steps() const { return static_cast<int>(steps_.size()); }
+
+ private:
+  enum class SlotKind { kBuffer, kFeed, kConstant, kVariable };
+  struct Slot {
+    SlotKind kind = SlotKind::kBuffer;
+    TensorType type;
+    Tensor storage;       // kBuffer: preallocated; kConstant: the value
+    int feed_index = -1;  // kFeed
+    VariableStorage* var = nullptr;  // kVariable
+  };
+  struct Step {
+    const Node* node = nullptr;
+    KilnKernelFn fn = nullptr;
+    std::unique_ptr<ReferenceStep> closure;
+    std::vector<int> operands;          // slots: inputs, then outputs
+    std::vector<bool> reads_variable;   // per input: a variable read by value (must be initialized)
+    std::vector<int64_t> sizes;
+  };
+
+  Executable() = default;
+  Status BuildSlots(VariableStore* variables);
+  Status BuildSteps(std::map<std::string, RngState>* rng_states);
+  void* SlotData(const Slot& slot, const std::vector<Tensor>& feeds) const;
+
+  SpecializedGraph spec_;
+  std::vector<Slot> slots_;
+  std::map<std::pair<const Node*, int>, int> slot_of_;
+  std::vector<Step> steps_;
+  std::vector<int> fetch_slots_;
+  std::vector<void*> scratch_;
+};
+
+}  // namespace kiln

@@ -1,0 +1,101 @@
+#include "runtime/session.h"
+
+#include "graph/builder/context.h"
+
+namespace kiln {
+
+Session::Session() : Session(get_default_graph()) {}
+Session::Session(Graph& graph, SessionOptions options) : graph_(&graph), options_(options) {}
+
+StatusOr<Executable*> Session::GetExecutable(const FeedDict& feeds, const std::vector<Output>& fetches,
+                                             const std::vector<Node*>& targets) {
+  std::string key;
+  for (const auto& [t, v] : feeds) {
+    key += "f" + std::to_string(t.node->id()) + ":" + std::to_string(t.index) + ":" + std::to_string(v.dtype()) + "[";
+    for (int64_t d : v.dims()) key += std::to_string(d) + ",";
+    key += "]";
+  }
+  for (const Output& f : fetches) key += "o" + std::to_string(f.node->id()) + ":" + std::to_string(f.index);
+  for (Node* t : targets) key += "t" + std::to_string(t->id());
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second.get();
+  std::vector<FeedSpec> specs;
+  for (const auto& [t, v] : feeds) specs.push_back({t, v.dtype(), v.dims()});
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe,
+                        Executable::Compile(specs, fetches, targets, &variables_, &rng_states_));
+  Executable* raw = exe.get();
+  cache_[key] = std::move(exe);
+  return raw;
+}
+
+Status Session::Run(const FeedDict& feeds, const std::vector<Output>& fetches, const std::vector<Operation>& targets,
+                    std::vector<Tensor>* outputs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!graph_->build_status().ok()) {
+    return graph_->build_status().WithContext("the graph has an error from when it was built");
+  }
+  for (const auto& [t, v] : feeds) {
+    if (!t) return InvalidArgument("feed_dict has a null tensor key (an earlier error?)");
+    if (t.graph() != graph_) return InvalidArgument("Tensor " + t.name() + " fed in feed_dict is not an element of this graph.");
+    if (!v.valid()) return InvalidArgument("the value fed for " + t.name() + " is not a valid tensor");
+  }
+  for (const Output& f : fetches) {
+    if (!f) return InvalidArgument("Fetch argument is null (an earlier error while building the graph?)");
+    if (f.graph() != graph_) return InvalidArgument("Fetch " + f.name() + " is not an element of this graph.");
+  }
+  std::vector<Node*> target_nodes;
+  for (const Operation& t : targets) {
+    if (!t) return InvalidArgument("Fetch argument is a null operation (an earlier error while building the graph?)");
+    if (t.node->graph() != graph_) return InvalidArgument("Operation " + t.name() + " is not an element of this graph.");
+    target_nodes.push_back(t.node);
+  }
+  KILN_ASSIGN_OR_RETURN(Executable * exe, GetExecutable(feeds, fetches, target_nodes));
+  std::vector<Tensor> values;
+  for (const auto& [t, v] : feeds) values.push_back(v);
+  return exe->Run(values, outputs);
+}
+
+StatusOr<std::vector<Tensor>> Session::run(const std::vector<Fetch>& fetches, const FeedDict& feeds) {
+  std::vector<Output> tensors;
+  std::vector<Operation> targets;
+  std::vector<int> position;  // index into `tensors` per fetch, -1 for operations
+  for (const Fetch& f : fetches) {
+    if (!f.name.empty()) {
+      if (f.name.find(':') == std::string::npos) {
+        Node* n = graph_->FindNode(f.name);
+        if (!n) return NotFound("Fetch argument '" + f.name + "' cannot be interpreted as a Tensor or Operation: no node named '" + f.name + "' in the graph.");
+        targets.push_back(n);
+        position.push_back(-1);
+        continue;
+      }
+      KILN_ASSIGN_OR_RETURN(Output o, graph_->FindOutput(f.name));
+      position.push_back(static_cast<int>(tensors.size()));
+      tensors.push_back(o);
+    } else if (f.op) {
+      targets.push_back(f.op);
+      position.push_back(-1);
+    } else {
+      if (!f.tensor) return InvalidArgument("Fetch argument is null (an earlier error while building the graph?)");
+      position.push_back(static_cast<int>(tensors.size()));
+      tensors.push_back(f.tensor);
+    }
+  }
+  std::vector<Tensor> values;
+  KILN_RETURN_IF_ERROR(Run(feeds, tensors, targets, &values));
+  std::vector<Tensor> result;
+  for (int p : position) result.push_back(p < 0 ? Tensor() : values[p]);
+  return result;
+}
+
+StatusOr<Tensor> Session::RunOne(const Output& fetch, const FeedDict& feeds) {
+  std::vector<Tensor> values;
+  KILN_RETURN_IF_ERROR(Run(feeds, {fetch}, {}, &values));
+  return values[0];
+}
+
+Status Session::run(const Operation& target, const FeedDict& feeds) {
+  std::vector<Tensor> values;
+  return Run(feeds, {}, {target}, &values);
+}
+
+}  // namespace kiln

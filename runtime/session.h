@@ -1,0 +1,83 @@
+// Session: runs a graph like tf.Session. Owns the variables and an Executable cache keyed by
+// (fetches, targets, fed tensors with dtypes and shapes): the first run of a signature compiles,
+// later runs reuse the plan.
+//
+//   tf::Session sess(g);
+//   sess.run(tf::global_variables_initializer());
+//   sess.run({train_op}, {{x, batch_xs}, {y_, batch_ys}});
+//   float acc = sess.run(accuracy, {{x, test_xs}, {y_, test_ys}}).value().scalar<float>();
+#pragma once
+
+#include <concepts>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "graph/graph.h"
+#include "runtime/executable.h"
+#include "runtime/variable_store.h"
+
+namespace kiln {
+
+// A fed value for a tensor: `{x, batch_xs}`.
+using FeedDict = std::vector<std::pair<Output, Tensor>>;
+
+// What sess.run can fetch: a tensor (value returned), an operation (run, empty tensor returned),
+// or a name ("loss:0" is a tensor, "train" an operation), as TF1 accepts.
+struct Fetch {
+  Output tensor;
+  Node* op = nullptr;
+  std::string name;
+
+  template <typename T>
+    requires std::convertible_to<T, Output>
+  Fetch(const T& t) : tensor(static_cast<Output>(t)) {}  // NOLINT: tensors and variables
+  Fetch(const Operation& o) : op(o.node) {}                // NOLINT
+  Fetch(std::string n) : name(std::move(n)) {}             // NOLINT
+  Fetch(const char* n) : name(n) {}                        // NOLINT
+};
+
+struct SessionOptions {};
+
+class Session {
+ public:
+  Session();  // on the default graph
+  explicit Session(Graph& graph, SessionOptions options = {});
+
+  // The TF C++ signature: fetched tensor values in `outputs`, targets run for their effects.
+  Status Run(const FeedDict& feeds, const std::vector<Output>& fetches, const std::vector<Operation>& targets,
+             std::vector<Tensor>* outputs);
+
+  // sess.run([a, train_op], feed_dict): one tensor per fetch (empty for operations).
+  StatusOr<std::vector<Tensor>> run(const std::vector<Fetch>& fetches, const FeedDict& feeds = {});
+  // sess.run(loss, feed_dict): the value of one tensor.
+  template <typename T>
+    requires std::convertible_to<T, Output>
+  StatusOr<Tensor> run(const T& fetch, const FeedDict& feeds = {}) {
+    return RunOne(static_cast<Output>(fetch), feeds);
+  }
+  // sess.run(train_op, feed_dict): runs an operation.
+  Status run(const Operation& target, const FeedDict& feeds = {});
+
+  Graph& graph() { return *graph_; }
+  VariableStore& variables() { return variables_; }
+  // How many distinct run signatures have been compiled (for tests of the cache).
+  int num_compiled() const { return static_cast<int>(cache_.size()); }
+
+ private:
+  StatusOr<Tensor> RunOne(const Output& fetch, const FeedDict& feeds);
+  StatusOr<Executable*> GetExecutable(const FeedDict& feeds, const std::vector<Output>& fetches,
+                                      const std::vector<Node*>& targets);
+
+  Graph* graph_;
+  SessionOptions options_;
+  VariableStore variables_;
+  std::map<std::string, RngState> rng_states_;
+  std::map<std::string, std::unique_ptr<Executable>> cache_;
+  std::mutex mu_;  // one run at a time for now; executables hold per-run scratch
+};
+
+}  // namespace kiln
