@@ -1,5 +1,9 @@
 // kiln: the command-line tool. `kiln --help` lists the subcommands; `kiln CMD --help` explains one.
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 

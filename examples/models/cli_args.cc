@@ -1,0 +1,79 @@
+#include "examples/models/cli_args.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace kiln::models {
+namespace {
+
+bool ParseInt(const std::string& name, const std::string& v, int64_t min, int64_t* out, std::string* error) {
+  char* end = nullptr;
+  errno = 0;
+  long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end || errno || x < min) {
+    *error = "--" + name + " needs an integer >= " + std::to_string(min) + ", got '" + v + "'";
+    return false;
+  }
+  *out = x;
+  return true;
+}
+
+}  // namespace
+
+std::string TrainOptionsUsage() {
+  return "  --data DIR            MNIST-format IDX files (default: /usr/share/datasets/fashion-mnist)\n"
+         "  --epochs N            training epochs\n"
+         "  --batch B             mini-batch size\n"
+         "  --lr X                learning rate\n"
+         "  --seed S              graph seed and data shuffling seed (default 1)\n"
+         "  --validation-size N   first N training images held out for validation (default 5000)\n"
+         "  --train-limit N       use only the first N training images\n"
+         "  --max-steps N         stop after N training steps\n"
+         "  --save-graph FILE     write the training graph (.pb binary, .pbtxt text)\n";
+}
+
+bool ParseTrainArgs(const std::vector<std::string>& args, TrainConfig* c, std::string* error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i], value;
+    if (a.rfind("--", 0) != 0) {
+      *error = "unexpected argument '" + a + "'";
+      return false;
+    }
+    std::string name = a.substr(2);
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else {
+      if (i + 1 >= args.size()) {
+        *error = "option --" + name + " needs a value";
+        return false;
+      }
+      value = args[++i];
+    }
+    int64_t n = 0;
+    if (name == "data") c->data_dir = value;
+    else if (name == "save-graph") c->save_graph = value;
+    else if (name == "epochs") { if (!ParseInt(name, value, 1, &c->epochs, error)) return false; }
+    else if (name == "batch") { if (!ParseInt(name, value, 1, &c->batch, error)) return false; }
+    else if (name == "seed") { if (!ParseInt(name, value, 0, &n, error)) return false; c->seed = static_cast<uint64_t>(n); }
+    else if (name == "validation-size") { if (!ParseInt(name, value, 0, &c->validation_size, error)) return false; }
+    else if (name == "train-limit") { if (!ParseInt(name, value, 1, &c->train_limit, error)) return false; }
+    else if (name == "max-steps") { if (!ParseInt(name, value, 1, &c->max_steps, error)) return false; }
+    else if (name == "lr") {
+      char* end = nullptr;
+      double x = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end || !std::isfinite(x) || x <= 0) {
+        *error = "--lr needs a positive number, got '" + value + "'";
+        return false;
+      }
+      c->learning_rate = x;
+    } else {
+      *error = "unknown option --" + name;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace kiln::models

@@ -1,0 +1,85 @@
+#include "examples/models/training_loop.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "runtime/data/batcher.h"
+
+namespace kiln::models {
+namespace {
+
+// Evaluation chunk: large enough to amortize a run, small enough to bound memory.
+constexpr int64_t kEvalChunk = 1000;
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten) {
+  data::LoadOptions options;
+  options.validation_size = config.validation_size;
+  options.flatten = flatten;
+  options.limit = config.train_limit;
+  std::string dir = config.data_dir.empty() ? data::DefaultMnistDir() : config.data_dir;
+  return data::LoadMnist(dir, options);
+}
+
+Status Evaluate(Session& sess, const Classifier& model, const data::DataSplit& split, double* loss, double* accuracy) {
+  double loss_sum = 0, acc_sum = 0;
+  int64_t n = split.size();
+  for (int64_t begin = 0; begin < n; begin += kEvalChunk) {
+    int64_t end = std::min(n, begin + kEvalChunk);
+    FeedDict feeds = {{model.images, data::SliceRows(split.images, begin, end)},
+                      {model.labels, data::SliceRows(split.one_hot, begin, end)}};
+    KILN_ASSIGN_OR_RETURN(std::vector<Tensor> out, sess.run({model.loss, model.accuracy}, feeds));
+    loss_sum += out[0].scalar<float>() * (end - begin);
+    acc_sum += out[1].scalar<float>() * (end - begin);
+  }
+  *loss = n ? loss_sum / n : 0;
+  *accuracy = n ? acc_sum / n : 0;
+  return OkStatus();
+}
+
+StatusOr<TrainResult> RunTrainingLoop(Session& sess, const Classifier& model, const Operation& train_op,
+                                      const data::MnistData& data, const LoopSettings& settings, std::ostream& log) {
+  auto start = std::chrono::steady_clock::now();
+  TrainResult result;
+  data::MiniBatcher batches(data.train, settings.seed);
+  int64_t steps_per_epoch = std::max<int64_t>(1, data.train.size() / settings.batch);
+  bool done = false;
+  for (int64_t epoch = 1; epoch <= settings.epochs && !done; ++epoch) {
+    double loss_sum = 0, acc_sum = 0;
+    int64_t steps = 0;
+    for (int64_t s = 0; s < steps_per_epoch; ++s) {
+      Tensor images, labels;
+      KILN_RETURN_IF_ERROR(batches.NextBatch(settings.batch, &images, &labels));
+      FeedDict feeds = {{model.images, images}, {model.labels, labels}};
+      feeds.insert(feeds.end(), model.extra_train_feeds.begin(), model.extra_train_feeds.end());
+      KILN_ASSIGN_OR_RETURN(std::vector<Tensor> out, sess.run({train_op, model.loss, model.accuracy}, feeds));
+      double loss = out[1].scalar<float>();
+      if (result.steps == 0) result.first_loss = loss;
+      loss_sum += loss;
+      acc_sum += out[2].scalar<float>();
+      ++steps;
+      ++result.steps;
+      if (settings.max_steps > 0 && result.steps >= settings.max_steps) { done = true; break; }
+    }
+    result.final_loss = loss_sum / steps;
+    double val_loss = 0, val_acc = 0;
+    KILN_RETURN_IF_ERROR(Evaluate(sess, model, data.validation, &val_loss, &val_acc));
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    log << "epoch " << epoch << "/" << settings.epochs << ": train_loss " << Fixed(result.final_loss, 4)
+        << " train_acc " << Fixed(acc_sum / steps, 4) << " val_loss " << Fixed(val_loss, 4) << " val_acc "
+        << Fixed(val_acc, 4) << " (" << Fixed(secs, 1) << "s)" << std::endl;
+  }
+  double test_loss = 0;
+  KILN_RETURN_IF_ERROR(Evaluate(sess, model, data.test, &test_loss, &result.test_accuracy));
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace kiln::models

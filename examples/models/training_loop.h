@@ -1,0 +1,41 @@
+// The training loop the classifier seeds share: epochs of shuffled mini-batches through
+// sess.run({train_op, loss}, feed_dict), validation after each epoch, test accuracy at the end.
+#pragma once
+
+#include <ostream>
+#include <vector>
+
+#include "examples/models/model_registry.h"
+#include "graph/graph.h"
+#include "runtime/data/mnist.h"
+#include "runtime/session.h"
+
+namespace kiln::models {
+
+// The tensors a classifier exposes to the loop. `train_feeds`/`eval_feeds` add fixed feeds such as
+// an is_training flag.
+struct Classifier {
+  Output images;
+  Output labels;  // one-hot
+  Output loss;
+  Output accuracy;
+  FeedDict extra_train_feeds;
+};
+
+struct LoopSettings {
+  int64_t epochs;
+  int64_t batch;
+  uint64_t seed;
+  int64_t max_steps;  // -1: no limit
+};
+
+// Loads the configured data set (Debian's Fashion-MNIST by default).
+StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten);
+
+// Mean loss and accuracy over a split, in fixed-size chunks.
+Status Evaluate(Session& sess, const Classifier& model, const data::DataSplit& split, double* loss, double* accuracy);
+
+StatusOr<TrainResult> RunTrainingLoop(Session& sess, const Classifier& model, const Operation& train_op,
+                                      const data::MnistData& data, const LoopSettings& settings, std::ostream& log);
+
+}  // namespace kiln::models
