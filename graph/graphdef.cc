@@ -5,7 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <deque>
+#include <queue>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
@@ -265,12 +265,14 @@ Status ImportGraphDef(const proto::GraphDef& gd, Graph* graph) {
       consumers[it->second].push_back(i);
     }
   }
-  std::deque<int> ready;
-  for (int i = 0; i < gd.node_size(); ++i) if (pending[i] == 0) ready.push_back(i);
+  // Smallest index first: a GraphDef already in topological order imports in its own order, so
+  // import then export reproduces it.
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (int i = 0; i < gd.node_size(); ++i) if (pending[i] == 0) ready.push(i);
   int added = 0;
   while (!ready.empty()) {
-    int i = ready.front();
-    ready.pop_front();
+    int i = ready.top();
+    ready.pop();
     const proto::NodeDef& nd = gd.node(i);
     auto where = [&] { return "node '" + nd.name() + "' (op: '" + nd.op() + "')"; };
     NodeSpec spec;
@@ -301,7 +303,7 @@ Status ImportGraphDef(const proto::GraphDef& gd, Graph* graph) {
     StatusOr<Node*> node = graph->AddNode(std::move(spec));
     if (!node.ok()) return node.status().WithContext("while importing " + where());
     ++added;
-    for (int c : consumers[i]) if (--pending[c] == 0) ready.push_back(c);
+    for (int c : consumers[i]) if (--pending[c] == 0) ready.push(c);
   }
   if (added != gd.node_size()) {
     std::string cycle;
@@ -387,19 +389,23 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
   return OkStatus();
 }
 
+std::string SerializeDeterministic(const proto::GraphDef& gd) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);  // trims `out` when destroyed
+    coded.SetSerializationDeterministic(true);
+    gd.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
 Status WriteGraphDefFile(const std::string& path, const proto::GraphDef& gd) {
   std::string out;
   if (IsTextFormatPath(path)) {
     if (!google::protobuf::TextFormat::PrintToString(gd, &out)) return Internal("cannot print GraphDef as text");
   } else {
-    bool ok;
-    {
-      google::protobuf::io::StringOutputStream stream(&out);
-      google::protobuf::io::CodedOutputStream coded(&stream);  // trims `out` when destroyed
-      coded.SetSerializationDeterministic(true);
-      ok = gd.SerializeToCodedStream(&coded) && !coded.HadError();
-    }
-    if (!ok) return Internal("cannot serialize GraphDef");
+    out = SerializeDeterministic(gd);
   }
   return WriteFileAtomically(path, out);
 }

@@ -27,6 +27,9 @@ Status ReadGraphDefFile(const std::string& path, proto::GraphDef* graph_def);
 // deterministic (map entries sorted), so convert .pb -> .pbtxt -> .pb reproduces the bytes.
 Status WriteGraphDefFile(const std::string& path, const proto::GraphDef& graph_def);
 
+// Binary encoding with map entries sorted, so equal GraphDefs give equal bytes.
+std::string SerializeDeterministic(const proto::GraphDef& graph_def);
+
 StatusOr<std::unique_ptr<Graph>> LoadGraph(const std::string& path);
 Status SaveGraph(const Graph& graph, const std::string& path);
 

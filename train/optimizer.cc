@@ -34,17 +34,17 @@ Operation Optimizer::apply_gradients(const std::vector<GradAndVar>& grads_and_va
                                         "support gradients, between variables [" + names + "] and loss"));
     return Operation();
   }
+  // As TF: the updates live under the scope "GradientDescent/..." and the grouping op takes the
+  // scope's own name ("GradientDescent"), the name users fetch as the train op.
+  name_scope scope(*g, name.empty() ? name_ : name);
+  Prepare(*g);
   std::vector<Operation> updates;
-  {
-    name_scope scope(*g, name.empty() ? name_ : name);
-    Prepare(*g);
-    for (const auto& [grad, var] : grads_and_vars) {
-      if (!grad) continue;
-      name_scope update(*g, "update_" + var.name());
-      updates.push_back(ApplyDense(grad, var));
-    }
+  for (const auto& [grad, var] : grads_and_vars) {
+    if (!grad) continue;
+    name_scope update(*g, "update_" + var.name());
+    updates.push_back(ApplyDense(grad, var));
   }
-  return group(updates, name.empty() ? name_ : name);
+  return group(updates, scope.prefix());
 }
 
 Operation Optimizer::minimize(const Output& loss, std::vector<Variable> var_list, const std::string& name) {

@@ -47,11 +47,12 @@ StatusOr<TrainResult> TrainSoftmax(const TrainConfig& config, std::ostream& log)
   // Evaluation.
   auto correct_prediction = tf::equal(tf::argmax(y, 1), tf::argmax(y_, 1));
   auto accuracy = tf::reduce_mean(tf::cast(correct_prediction, tf::float32), {}, false, "accuracy");
+  auto init = tf::global_variables_initializer();
   KILN_RETURN_IF_ERROR(graph.build_status());
   if (!config.save_graph.empty()) KILN_RETURN_IF_ERROR(tf::SaveGraph(graph, config.save_graph));
 
   tf::Session sess(graph);
-  KILN_RETURN_IF_ERROR(sess.run(tf::global_variables_initializer()));
+  KILN_RETURN_IF_ERROR(sess.run(init));
 
   Classifier model{x, y_, cross_entropy, accuracy, {}};
   return RunTrainingLoop(sess, model, train_step, mnist, {epochs, batch_size, config.seed, config.max_steps}, log);

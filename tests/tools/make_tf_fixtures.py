@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Writes the TensorFlow-made fixtures in tests/data/tf/, Kiln's oracle for op semantics.
+
+Each graph fixture is a directory with graph.pb (binary GraphDef as TF writes it), graph.pbtxt (the
+same as text), input and expected-output .npy files, and manifest.txt:
+    feed  <tensor>  <file.npy>
+    fetch <tensor>  <expected.npy>  <abs_tol>
+    value <name>    <file.npy>          (value-only fixtures: gradients, training steps)
+Rerun (needs TensorFlow, e.g. in a venv outside the repo):
+    /work/venv-tf/bin/python tests/tools/make_tf_fixtures.py
+Kiln's test suite reads the files and never needs TensorFlow.
+"""
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+tf1 = tf.compat.v1
+tf1.disable_eager_execution()
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "tf")
+# The ops Kiln's foundation supports; a fixture graph must stay inside this set.
+ALLOWED = {"Placeholder", "PlaceholderWithDefault", "Const", "Identity", "NoOp", "MatMul", "Add", "AddV2",
+           "BiasAdd", "Sub", "Mul", "RealDiv", "Neg", "Exp", "Log", "Relu", "Softmax",
+           "SoftmaxCrossEntropyWithLogits", "Mean", "Sum", "ArgMax", "Equal", "Cast", "Reshape", "OneHot"}
+
+
+class Fixture:
+    def __init__(self, name):
+        self.dir = os.path.join(ROOT, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.lines = []
+
+    def save(self, fname, array):
+        a = np.asarray(array)  # not ascontiguousarray: it turns 0-d scalars into shape (1,)
+        np.save(os.path.join(self.dir, fname), a if a.flags.c_contiguous else a.copy())
+        return fname
+
+    def feed(self, tensor, array):
+        f = self.save(tensor.replace(":", "_").replace("/", "_") + ".npy", array)
+        self.lines.append(f"feed {tensor} {f}")
+
+    def fetch(self, tensor, array, tol):
+        f = self.save("expected_" + tensor.replace(":", "_").replace("/", "_") + ".npy", array)
+        self.lines.append(f"fetch {tensor} {f} {tol}")
+
+    def value(self, name, array):
+        self.lines.append(f"value {name} {self.save(name + '.npy', array)}")
+
+    def graph(self, graph_def):
+        ops = {n.op for n in graph_def.node}
+        assert ops <= ALLOWED, f"{self.dir}: ops outside the foundation set: {ops - ALLOWED}"
+        with open(os.path.join(self.dir, "graph.pb"), "wb") as f:
+            f.write(graph_def.SerializeToString(deterministic=True))
+        with open(os.path.join(self.dir, "graph.pbtxt"), "w") as f:
+            f.write(str(graph_def))
+
+    def close(self):
+        with open(os.path.join(self.dir, "manifest.txt"), "w") as f:
+            f.write(f"# written by tests/tools/make_tf_fixtures.py with TensorFlow {tf.__version__}\n")
+            f.write("\n".join(self.lines) + "\n")
+
+
+def run_graph(fx, build, feeds, fetches):
+    """build(g) -> dict name->tensor; feeds: {tensor_name: array}; fetches: [(tensor_name, tol)]."""
+    g = tf.Graph()
+    with g.as_default():
+        build()
+        with tf1.Session(graph=g) as sess:
+            values = sess.run([f for f, _ in fetches], {g.get_tensor_by_name(k): v for k, v in feeds.items()})
+    fx.graph(g.as_graph_def())
+    for k, v in feeds.items():
+        fx.feed(k, v)
+    for (name, tol), v in zip(fetches, values):
+        fx.fetch(name, v, tol)
+    fx.close()
+
+
+def softmax_frozen():
+    rng = np.random.RandomState(1)
+    W = (rng.randn(784, 10) * 0.05).astype(np.float32)
+    b = (rng.randn(10) * 0.05).astype(np.float32)
+    x = rng.rand(4, 784).astype(np.float32)
+
+    def build():
+        xp = tf1.placeholder(tf.float32, [None, 784], name="x")
+        tf.nn.softmax(tf.matmul(xp, tf.constant(W)) + tf.constant(b), name="y")
+    run_graph(Fixture("softmax_frozen"), build, {"x:0": x}, [("y:0", 1e-6)])
+
+
+def softmax_frozen_biasadd():
+    rng = np.random.RandomState(2)
+    W = (rng.randn(784, 10) * 0.05).astype(np.float32)
+    b = (rng.randn(10) * 0.05).astype(np.float32)
+    x = rng.rand(3, 784).astype(np.float32)
+
+    def build():
+        xp = tf1.placeholder(tf.float32, [None, 784], name="x")
+        mm = tf.matmul(xp, tf.constant(W))
+        logits = tf.nn.bias_add(mm, tf.constant(b), name="logits")
+        old_add = tf.raw_ops.Add(x=mm, y=tf.constant(b), name="logits_add")
+        tf.nn.softmax(logits, name="probs")
+        tf.identity(old_add, name="add_out")
+    run_graph(Fixture("softmax_frozen_biasadd"), build, {"x:0": x},
+              [("logits:0", 1e-5), ("probs:0", 1e-6), ("add_out:0", 1e-5)])
+
+
+def mlp_frozen():
+    rng = np.random.RandomState(3)
+    W1 = (rng.randn(784, 32) * 0.05).astype(np.float32)
+    b1 = (rng.randn(32) * 0.05).astype(np.float32)
+    W2 = (rng.randn(32, 10) * 0.2).astype(np.float32)
+    b2 = (rng.randn(10) * 0.05).astype(np.float32)
+    x = rng.rand(5, 784).astype(np.float32)
+
+    def build():
+        xp = tf1.placeholder(tf.float32, [None, 784], name="x")
+        h = tf.nn.relu(tf.nn.bias_add(tf.matmul(xp, tf.constant(W1)), tf.constant(b1)), name="hidden")
+        probs = tf.nn.softmax(tf.matmul(h, tf.constant(W2)) + tf.constant(b2), name="probs")
+        tf.argmax(probs, 1, name="pred")
+    run_graph(Fixture("mlp_frozen"), build, {"x:0": x}, [("hidden:0", 1e-5), ("probs:0", 1e-6), ("pred:0", 0)])
+
+
+def ops_mix():
+    rng = np.random.RandomState(4)
+    a = rng.randn(3, 4).astype(np.float32)
+    b = rng.randn(3, 5).astype(np.float32)
+    c = rng.randn(5, 4).astype(np.float32)
+    pos = (rng.rand(3, 4) + 0.5).astype(np.float32)
+    r3 = rng.randn(2, 3, 4).astype(np.float32)
+    ints = rng.randint(0, 3, size=(6,)).astype(np.int64)
+    frac = np.array([-2.7, -0.5, 0.0, 0.49, 1.5, 3.99], np.float32)
+    idx = np.array([0, 3, 9, -1, 12], np.int32)
+    col = rng.randn(3, 1).astype(np.float32)
+    row = rng.randn(1, 4).astype(np.float32)
+    logits = rng.randn(4, 6).astype(np.float32)
+    labels = np.eye(6, dtype=np.float32)[[1, 0, 5, 2]]
+    fetches = []
+
+    def f(t, tol=1e-5):
+        fetches.append((t.name, tol))
+
+    def build():
+        A = tf1.placeholder(tf.float32, [None, 4], name="A")
+        B = tf1.placeholder(tf.float32, [3, 5], name="B")
+        C = tf1.placeholder(tf.float32, [5, 4], name="C")
+        P = tf1.placeholder(tf.float32, [3, 4], name="P")
+        R = tf1.placeholder(tf.float32, [2, 3, 4], name="R")
+        I = tf1.placeholder(tf.int64, [6], name="I")
+        F = tf1.placeholder(tf.float32, [6], name="F")
+        X = tf1.placeholder(tf.int32, [5], name="X")
+        COL = tf1.placeholder(tf.float32, [3, 1], name="COL")
+        ROW = tf1.placeholder(tf.float32, [1, 4], name="ROW")
+        L = tf1.placeholder(tf.float32, [None, 6], name="L")
+        Y = tf1.placeholder(tf.float32, [None, 6], name="Y")
+        f(tf.matmul(B, C, name="mm"))
+        f(tf.matmul(B, A, transpose_a=True, name="mm_ta"))
+        f(tf.matmul(A, C, transpose_b=True, name="mm_tb"))
+        f(tf.matmul(C, B, transpose_a=True, transpose_b=True, name="mm_tab"))
+        f(tf.subtract(A, P, name="sub"))
+        f(tf.multiply(A, P, name="mul"))
+        f(tf.realdiv(A, P, name="div"))
+        f(tf.negative(A, name="neg"))
+        f(tf.exp(A, name="exp"))
+        f(tf.math.log(P, name="log"))
+        f(tf.reduce_sum(A, axis=1, keepdims=True, name="sum_keep"))
+        f(tf.reduce_mean(R, axis=[0, 1], name="mean01"))
+        f(tf.reduce_sum(R, axis=[0, 1, 2], name="sum_all"))
+        f(tf.reduce_mean(R, axis=-1, name="mean_neg"))
+        f(tf.argmax(A, 0, name="argmax0"), 0)
+        f(tf.argmax(A, 1, output_type=tf.int32, name="argmax1_i32"), 0)
+        f(tf.equal(I, tf.constant(1, tf.int64), name="eq"), 0)
+        f(tf.cast(tf.equal(I, tf.constant(2, tf.int64)), tf.float32, name="cast_bool"), 0)
+        f(tf.cast(F, tf.int32, name="cast_trunc"), 0)
+        f(tf.reshape(R, [-1, 4], name="reshape"), 0)
+        f(tf.one_hot(X, 10, 1.0, 0.0, name="onehot"), 0)
+        f(tf.one_hot(X, 10, 1.0, 0.0, axis=0, name="onehot_axis0"), 0)
+        f(tf1.placeholder_with_default(tf.constant([1.5, 2.5]), [2], name="pwd"), 0)
+        xent = tf.raw_ops.SoftmaxCrossEntropyWithLogits(features=L, labels=Y, name="xent")
+        fetches.append(("xent:0", 1e-5))
+        fetches.append(("xent:1", 1e-6))
+        f(tf.identity(A, name="ident"), 0)
+        f(tf.add(COL, ROW, name="bcast_add"))
+        f(tf.multiply(B, tf.constant(2.5), name="bcast_scalar"))
+        f(tf.add(A, tf.constant(np.arange(4, dtype=np.float32)), name="bcast_row"))
+    feeds = {"A:0": a, "B:0": b, "C:0": c, "P:0": pos, "R:0": r3, "I:0": ints, "F:0": frac, "X:0": idx,
+             "COL:0": col, "ROW:0": row, "L:0": logits, "Y:0": labels}
+    g = tf.Graph()
+    with g.as_default():
+        build()
+        with tf1.Session(graph=g) as sess:
+            values = sess.run([n for n, _ in fetches], {g.get_tensor_by_name(k): v for k, v in feeds.items()})
+    fx = Fixture("ops_mix")
+    fx.graph(g.as_graph_def())
+    for k, v in feeds.items():
+        fx.feed(k, v)
+    for (name, tol), v in zip(fetches, values):
+        fx.fetch(name, v, tol)
+    fx.close()
+
+
+def softmax_grad():
+    rng = np.random.RandomState(5)
+    x = rng.rand(8, 784)
+    y = np.eye(10)[rng.randint(0, 10, 8)]
+    W = rng.randn(784, 10) * 0.05
+    b = rng.randn(10) * 0.05
+    fx = Fixture("softmax_grad")
+    for k, v in {"x": x, "y": y, "W": W, "b": b}.items():
+        fx.value(k, v)
+    g = tf.Graph()
+    with g.as_default():
+        xv, yv = tf.constant(x), tf.constant(y)
+        Wv, bv = tf1.Variable(W), tf1.Variable(b)
+        logits = tf.matmul(xv, Wv) + bv
+        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=yv, logits=logits))
+        manual = tf.reduce_mean(-tf.reduce_sum(yv * tf.math.log(tf.nn.softmax(logits)), axis=1))
+        grads = tf.gradients(loss, [Wv, bv]) + tf.gradients(manual, [Wv, bv])
+        with tf1.Session(graph=g) as sess:
+            sess.run(tf1.global_variables_initializer())
+            l, m, dW, db, dWm, dbm = sess.run([loss, manual] + grads)
+    for k, v in {"loss": l, "dW": dW, "db": db, "loss_manual": m, "dW_manual": dWm, "db_manual": dbm}.items():
+        fx.value(k, v)
+    fx.close()
+
+
+def softmax_train_step():
+    rng = np.random.RandomState(6)
+    x = rng.rand(16, 784).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.randint(0, 10, 16)]
+    W0 = (rng.randn(784, 10) * 0.01).astype(np.float32)
+    b0 = (rng.randn(10) * 0.01).astype(np.float32)
+    fx = Fixture("softmax_train_step")
+    for k, v in {"x": x, "y": y, "W0": W0, "b0": b0}.items():
+        fx.value(k, v)
+    g = tf.Graph()
+    with g.as_default():
+        xp = tf1.placeholder(tf.float32, [None, 784])
+        yp = tf1.placeholder(tf.float32, [None, 10])
+        W, b = tf1.Variable(W0), tf1.Variable(b0)
+        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=yp, logits=tf.matmul(xp, W) + b))
+        step = tf1.train.GradientDescentOptimizer(0.5).minimize(loss)
+        with tf1.Session(graph=g) as sess:
+            sess.run(tf1.global_variables_initializer())
+            l0, _ = sess.run([loss, step], {xp: x, yp: y})
+            W1, b1 = sess.run([W, b])
+    for k, v in {"loss0": np.float32(l0), "W1": W1, "b1": b1}.items():
+        fx.value(k, v)
+    fx.close()
+
+
+if __name__ == "__main__":
+    for make in [softmax_frozen, softmax_frozen_biasadd, mlp_frozen, ops_mix, softmax_grad, softmax_train_step]:
+        make()
+        print("wrote", make.__name__, file=sys.stderr)
