@@ -51,10 +51,16 @@ class Shape {
  public:
   static constexpr int64_t kUnknownDim = -1;
 
-  Shape() : unknown_rank_(true) {}
+  // `{}` is a scalar, as `[]` is in TF (tf.placeholder(tf.float32, [])); unknown rank is always
+  // spelled Shape::UnknownRank().
+  Shape() : unknown_rank_(false) {}
   Shape(std::initializer_list<int64_t> dims) : unknown_rank_(false), dims_(dims) {}
   explicit Shape(std::vector<int64_t> dims) : unknown_rank_(false), dims_(std::move(dims)) {}
-  static Shape UnknownRank() { return Shape(); }
+  static Shape UnknownRank() {
+    Shape s;
+    s.unknown_rank_ = true;
+    return s;
+  }
   static Shape Scalar() { return Shape(std::vector<int64_t>{}); }
   static Shape Unknown(int rank) { return Shape(std::vector<int64_t>(rank, kUnknownDim)); }
 
@@ -83,7 +89,7 @@ class Shape {
 // What a node output carries: element type and partial shape. `is_ref` marks TF1 variable refs.
 struct TensorType {
   DataType dtype = DT_INVALID;
-  Shape shape;
+  Shape shape = Shape::UnknownRank();
   bool is_ref = false;
   std::string ToString() const;  // "float[?,784]"
 };

@@ -48,6 +48,12 @@ StatusOr<SpecializedGraph> SpecializeForRun(const std::vector<FeedSpec>& feeds, 
     spec.name = n->name();
     spec.op = n->op();
     spec.attrs = n->attrs();
+    if (n->op() == "PlaceholderWithDefault") {
+      // Unfed (a fed one was cut off above), it is its default: an Identity, which takes the
+      // default's concrete shape instead of the declared partial one (grappler does the same).
+      spec.op = "Identity";
+      spec.attrs = {{"T", n->attr<DataType>("dtype")}};
+    }
     spec.device = n->device();
     for (const Output& in : n->inputs()) {
       auto it = mapped.find(in);

@@ -23,7 +23,7 @@ Output SumToShapeOf(const Output& grad, const Output& x) {
   Output sx = shape(x);
   Node* bga = MakeNode("BroadcastGradientArgs", {shape(grad), sx}, {});
   if (!bga) return Output();
-  return reshape(reduce_sum(grad, Output(bga, 1)), sx);
+  return reshape(ReduceSumOverAxes(grad, Output(bga, 1)), sx);
 }
 
 void BroadcastBinaryGrads(const Node& op, const Output& gx, const Output& gy, std::vector<Output>* dx) {

@@ -35,7 +35,9 @@ Output reduce_mean(const Output& x, const std::vector<int64_t>& axis = {}, bool 
                    const std::string& name = "");
 Output reduce_max(const Output& x, const std::vector<int64_t>& axis = {}, bool keepdims = false,
                   const std::string& name = "");
-Output reduce_sum(const Output& x, const Output& axis, bool keepdims = false, const std::string& name = "");
+// Sum over axes given as a tensor (computed at run time, as gradient graphs do). Not overloaded on
+// reduce_sum: `reduce_sum(x, {0})` would be ambiguous, since 0 converts to a null Output.
+Output ReduceSumOverAxes(const Output& x, const Output& axes, bool keepdims = false, const std::string& name = "");
 Output argmax(const Output& x, int64_t axis, DataType output_type = DT_INT64, const std::string& name = "");
 Output argmin(const Output& x, int64_t axis, DataType output_type = DT_INT64, const std::string& name = "");
 // tf.add_n: sums a list of same-shaped tensors (AddN).

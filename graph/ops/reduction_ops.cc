@@ -220,7 +220,7 @@ Output reduce_mean(const Output& x, const std::vector<int64_t>& axis, bool keepd
 Output reduce_max(const Output& x, const std::vector<int64_t>& axis, bool keepdims, const std::string& name) {
   return Reduce("Max", x, axis, keepdims, name);
 }
-Output reduce_sum(const Output& x, const Output& axis, bool keepdims, const std::string& name) {
+Output ReduceSumOverAxes(const Output& x, const Output& axis, bool keepdims, const std::string& name) {
   return MakeOp("Sum", {x, axis}, {{"keep_dims", keepdims}}, name);
 }
 Output argmax(const Output& x, int64_t axis, DataType output_type, const std::string& name) {

@@ -1,0 +1,36 @@
+// Helpers for op tests: building tensors, running one fetch, comparing with hand-computed values,
+// and checking symbolic gradients against central differences.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "graph/builder/kiln.h"
+#include "runtime/session.h"
+
+namespace kiln::testing {
+
+// A tensor of `dtype` holding `values` (converted), shape `dims`.
+Tensor Values(const std::vector<double>& values, const std::vector<int64_t>& dims, DataType dtype = DT_FLOAT);
+// The tensor's elements as doubles.
+std::vector<double> ToDoubles(const Tensor& t);
+
+// Runs `fetch` in a fresh Session on its graph; fails the test on error.
+Tensor Eval(const Output& fetch, const FeedDict& feeds = {});
+
+// Shape and every element within `tol` (NaN equals NaN, inf equals inf of the same sign).
+void ExpectValues(const Tensor& t, const std::vector<int64_t>& dims, const std::vector<double>& expected,
+                  double tol = 1e-6);
+
+// The largest difference between the symbolic gradient of L = sum(y * w) (w a fixed random tensor
+// of y's shape, so every Jacobian entry matters) with respect to each x and the central difference
+// (L(x + h) - L(x - h)) / 2h, relative to max(1, |numeric|). xs must be DT_DOUBLE placeholders of
+// fully known shape in y's graph; `x_values` feeds them.
+double MaxGradientError(const Output& y, const std::vector<Output>& xs, const std::vector<Tensor>& x_values,
+                        const FeedDict& other_feeds = {});
+
+// Tolerance for MaxGradientError in double precision with h = 1e-6.
+inline constexpr double kGradTolerance = 1e-6;
+
+}  // namespace kiln::testing
