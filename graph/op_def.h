@@ -70,6 +70,9 @@ struct OpDef {
   bool is_stateful = false;         // never folded, merged or pruned as pure (variables, random)
   bool is_commutative = false;
   bool not_differentiable = false;  // gradient is None without error (ArgMax, Equal, Shape, ...)
+  // Output 0 is input 0 itself when that input is a variable ref: TF1's `W/read` Identity shares
+  // the variable's buffer instead of copying, so later in-place updates show through it.
+  bool forwards_ref_input = false;
   std::string summary;
 
   const AttrDef* FindAttr(const std::string& attr_name) const;
@@ -91,6 +94,7 @@ class OpDefBuilder {
   OpDefBuilder& Stateful();
   OpDefBuilder& Commutative();
   OpDefBuilder& NotDifferentiable();
+  OpDefBuilder& ForwardsRefInput();
   OpDefBuilder& Doc(std::string summary);
 
   // Parses the specs. Specs are code, not input: a malformed one is a programming error.

@@ -52,6 +52,12 @@ Status Executable::BuildSlots(VariableStore* variables) {
           }
           KILN_ASSIGN_OR_RETURN(slot.var, variables->GetOrCreate(name, slot.type.dtype, slot.type.shape));
         }
+      } else if (n->def().forwards_ref_input && o == 0 && n->num_inputs() > 0 &&
+                 slots_[slot_of_.at({n->input(0).node, n->input(0).index})].kind == SlotKind::kVariable) {
+        // A read of a variable (TF1's `W/read`): the variable's own storage, not a copy.
+        slot.kind = SlotKind::kVariable;
+        slot.var = slots_[slot_of_.at({n->input(0).node, n->input(0).index})].var;
+        slot.reader = n;
       } else if (const Tensor* value = n->known_value(o); value && !n->def().is_stateful) {
         slot.kind = SlotKind::kConstant;
         slot.storage = *value;
@@ -79,6 +85,9 @@ Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states) {
       all_constant = all_constant && slots_[slot_of_.at({n, o})].kind == SlotKind::kConstant;
     }
     if (all_constant) continue;  // folded at compile time
+    bool aliases_variable = n->def().forwards_ref_input && !n->output_type(0).is_ref &&
+                            slots_[slot_of_.at({n, 0})].kind == SlotKind::kVariable;
+    if (aliases_variable) continue;  // its output is the variable itself
     if (!n->def().kernel) return Unimplemented("op " + n->op() + " (node '" + n->name() + "') has no kernel");
     Step step;
     step.node = n;
@@ -124,8 +133,9 @@ Status Executable::Run(const std::vector<Tensor>& feed_values, std::vector<Tenso
     for (size_t k = 0; k < step.operands.size(); ++k) {
       const Slot& slot = slots_[step.operands[k]];
       if (k < step.reads_variable.size() && step.reads_variable[k] && !slot.var->initialized) {
+        const Node* where = slot.reader ? slot.reader : step.node;
         return FailedPrecondition("Attempting to use uninitialized value " + slot.var->name + "\n\t [[node " +
-                                  step.node->name() + " (op: " + step.node->op() + ")]]");
+                                  where->name() + " (op: " + where->op() + ")]]");
       }
       scratch_[k] = SlotData(slot, feed_values);
     }

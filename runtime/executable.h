@@ -39,6 +39,7 @@ class Executable {
     Tensor storage;       // kBuffer: preallocated; kConstant: the value
     int feed_index = -1;  // kFeed
     VariableStorage* var = nullptr;  // kVariable
+    const Node* reader = nullptr;    // kVariable read by value through an alias (`W/read`), for errors
   };
   struct Step {
     const Node* node = nullptr;

@@ -274,7 +274,7 @@ void RegisterArrayOps(OpRegistry& r) {
   r.Register(Op("Const").Output("output: dtype").Attr("value: tensor").Attr("dtype: type")
                  .Shape(ConstShape).Kernel(ConstKernel).NotDifferentiable());
   r.Register(Op("Identity").Input("input: T").Output("output: T").Attr("T: type")
-                 .Shape(UnchangedShape).Grad(IdentityGrad).Kernel(CopyInputKernel));
+                 .Shape(UnchangedShape).Grad(IdentityGrad).Kernel(CopyInputKernel).ForwardsRefInput());
   r.Register(Op("StopGradient").Input("input: T").Output("output: T").Attr("T: type")
                  .Shape(UnchangedShape).Kernel(CopyInputKernel).NotDifferentiable());
   r.Register(Op("Reshape").Input("tensor: T").Input("shape: Tshape").Output("output: T").Attr("T: type")
