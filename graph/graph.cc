@@ -194,18 +194,7 @@ StatusOr<Node*> Graph::AddNode(NodeSpec spec) {
   KILN_ASSIGN_OR_RETURN(Node* node, Insert(std::move(spec), def));
   Status s = InferNode(node);
   if (!s.ok()) {
-    // Leave the graph as it was: a failed op construction adds nothing (as in TF).
-    for (int i = 0; i < node->num_inputs(); ++i) {
-      auto& uses = node->inputs_[i].node->uses_;
-      uses.erase(std::remove_if(uses.begin(), uses.end(), [&](const Use& u) { return u.node == node; }), uses.end());
-    }
-    for (Node* c : node->control_inputs_) {
-      auto& uses = c->uses_;
-      uses.erase(std::remove_if(uses.begin(), uses.end(), [&](const Use& u) { return u.node == node; }), uses.end());
-    }
-    by_name_.erase(node->name_);
-    nodes_.pop_back();
-    --num_live_;
+    RemoveNode(node);  // a failed op construction leaves nothing behind (as in TF)
     return s;
   }
   return node;

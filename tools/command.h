@@ -31,9 +31,6 @@ class Options {
   bool Parse(const std::vector<std::string>& args, std::string* error);
   bool Has(const std::string& name) const { return values_.count(name) > 0; }
   std::string Get(const std::string& name, const std::string& fallback = "") const;
-  // Numeric getters: false with `error` when the value is not a number in range.
-  bool GetInt(const std::string& name, int64_t fallback, int64_t min, int64_t* out, std::string* error) const;
-  bool GetDouble(const std::string& name, double fallback, double* out, std::string* error) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:

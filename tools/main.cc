@@ -61,33 +61,6 @@ std::string Options::Get(const std::string& name, const std::string& fallback) c
   return it == values_.end() ? fallback : it->second;
 }
 
-bool Options::GetInt(const std::string& name, int64_t fallback, int64_t min, int64_t* out, std::string* error) const {
-  if (!Has(name)) { *out = fallback; return true; }
-  const std::string v = Get(name);
-  char* end = nullptr;
-  errno = 0;
-  long long x = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end || errno || x < min) {
-    *error = "--" + name + " needs an integer >= " + std::to_string(min) + ", got '" + v + "'";
-    return false;
-  }
-  *out = x;
-  return true;
-}
-
-bool Options::GetDouble(const std::string& name, double fallback, double* out, std::string* error) const {
-  if (!Has(name)) { *out = fallback; return true; }
-  const std::string v = Get(name);
-  char* end = nullptr;
-  double x = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end || !std::isfinite(x)) {
-    *error = "--" + name + " needs a number, got '" + v + "'";
-    return false;
-  }
-  *out = x;
-  return true;
-}
-
 int Fail(const std::string& command, const std::string& message, int code) {
   std::fprintf(stderr, "kiln %s: %s\n", command.c_str(), message.c_str());
   return code;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "graph/builder/kiln.h"
@@ -15,7 +17,7 @@ namespace kiln {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("kiln_graphdef_test_" + name)).string();
+  return (std::filesystem::temp_directory_path() / ("kiln_graphdef_test_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
 // A small softmax graph with variables and its gradient nodes.

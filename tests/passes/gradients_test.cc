@@ -12,11 +12,7 @@ using testing::Eval;
 using testing::ExpectValues;
 using testing::Values;
 
-class GradientsTest : public ::testing::Test {
- protected:
-  Graph g;
-  DefaultGraphGuard guard{g};
-};
+using GradientsTest = testing::GraphTest;
 
 TEST_F(GradientsTest, FanOutGradientsAreSummed) {
   auto x = placeholder(float64, {3}, "x");

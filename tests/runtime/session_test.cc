@@ -9,10 +9,8 @@ namespace {
 using testing::ExpectValues;
 using testing::Values;
 
-class SessionTest : public ::testing::Test {
+class SessionTest : public testing::GraphTest {
  protected:
-  Graph g;
-  DefaultGraphGuard guard{g};
 
   std::string ErrorOf(const Status& s) {
     EXPECT_FALSE(s.ok());

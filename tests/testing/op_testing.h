@@ -11,6 +11,13 @@
 
 namespace kiln::testing {
 
+// A test with its own graph as the default graph (as `with tf.Graph().as_default():`).
+class GraphTest : public ::testing::Test {
+ protected:
+  Graph g;
+  DefaultGraphGuard guard{g};
+};
+
 // A tensor of `dtype` holding `values` (converted), shape `dims`.
 Tensor Values(const std::vector<double>& values, const std::vector<int64_t>& dims, DataType dtype = DT_FLOAT);
 // The tensor's elements as doubles.

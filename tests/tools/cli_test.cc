@@ -2,6 +2,7 @@
 // with exit codes 1 or 2, never a crash.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -23,8 +24,14 @@ struct Result {
   std::string err;  // stderr
 };
 
+// ctest runs each test in its own process, two at a time: every path carries the pid.
+fs::path TestDir() {
+  return fs::temp_directory_path() / ("kiln_cli_test_" + std::to_string(::getpid()));
+}
+
 Result RunKiln(const std::string& args) {
-  std::string err_path = (fs::temp_directory_path() / "kiln_cli_test_stderr").string();
+  fs::create_directories(TestDir());
+  std::string err_path = (TestDir() / "stderr").string();
   std::string cmd = std::string(KILN_BINARY_DIR) + "/kiln " + args + " 2>" + err_path;
   Result r;
   FILE* p = popen(cmd.c_str(), "r");
@@ -51,7 +58,7 @@ void ExpectOneLineError(const Result& r, int code) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / "kiln_cli_test";
+    dir_ = TestDir();
     fs::create_directories(dir_);
     Graph g;
     auto guard = as_default(g);
@@ -67,6 +74,7 @@ class CliTest : public ::testing::Test {
     graph_ = (dir_ / "softmax.pb").string();
     ASSERT_TRUE(SaveGraph(g, graph_).ok());
   }
+  void TearDown() override { fs::remove_all(dir_); }
   std::string Path(const std::string& name) { return (dir_ / name).string(); }
 
   fs::path dir_;

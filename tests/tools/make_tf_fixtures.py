@@ -185,18 +185,7 @@ def ops_mix():
         f(tf.add(A, tf.constant(np.arange(4, dtype=np.float32)), name="bcast_row"))
     feeds = {"A:0": a, "B:0": b, "C:0": c, "P:0": pos, "R:0": r3, "I:0": ints, "F:0": frac, "X:0": idx,
              "COL:0": col, "ROW:0": row, "L:0": logits, "Y:0": labels}
-    g = tf.Graph()
-    with g.as_default():
-        build()
-        with tf1.Session(graph=g) as sess:
-            values = sess.run([n for n, _ in fetches], {g.get_tensor_by_name(k): v for k, v in feeds.items()})
-    fx = Fixture("ops_mix")
-    fx.graph(g.as_graph_def())
-    for k, v in feeds.items():
-        fx.feed(k, v)
-    for (name, tol), v in zip(fetches, values):
-        fx.fetch(name, v, tol)
-    fx.close()
+    run_graph(Fixture("ops_mix"), build, feeds, fetches)  # build() fills `fetches`
 
 
 def softmax_grad():

@@ -10,11 +10,7 @@ using testing::ExpectValues;
 using testing::MaxGradientError;
 using testing::Values;
 
-class ArrayOpsTest : public ::testing::Test {
- protected:
-  Graph g;
-  DefaultGraphGuard guard{g};
-};
+using ArrayOpsTest = testing::GraphTest;
 
 TEST_F(ArrayOpsTest, ReshapeInfersMinusOne) {
   auto r = constant(Values({1, 2, 3, 4, 5, 6}, {2, 3}));

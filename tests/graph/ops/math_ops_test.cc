@@ -14,11 +14,7 @@ using testing::ExpectValues;
 using testing::MaxGradientError;
 using testing::Values;
 
-class MathOpsTest : public ::testing::Test {
- protected:
-  Graph g;
-  DefaultGraphGuard guard{g};
-};
+using MathOpsTest = testing::GraphTest;
 
 TEST_F(MathOpsTest, BinaryArithmeticMatchesHandValues) {
   auto a = constant(Values({1, 2, 3, 4}, {2, 2}));

@@ -9,11 +9,7 @@ using testing::ExpectValues;
 using testing::MaxGradientError;
 using testing::Values;
 
-class MatMulTest : public ::testing::Test {
- protected:
-  Graph g;
-  DefaultGraphGuard guard{g};
-};
+using MatMulTest = testing::GraphTest;
 
 TEST_F(MatMulTest, AllFourTransposeCasesMatchHandValues) {
   // A = [[1,2,3],[4,5,6]] (2x3), B = [[1,0],[0,1],[1,1]] (3x2): A*B = [[4,5],[10,11]].

@@ -11,11 +11,7 @@ using testing::ExpectValues;
 using testing::MaxGradientError;
 using testing::Values;
 
-class NnOpsTest : public ::testing::Test {
- protected:
-  Graph g;
-  DefaultGraphGuard guard{g};
-};
+using NnOpsTest = testing::GraphTest;
 
 TEST_F(NnOpsTest, SoftmaxMatchesHandValuesAndIsStableForLargeLogits) {
   double e1 = std::exp(1.0), s = 1 + e1;

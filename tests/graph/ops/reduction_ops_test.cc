@@ -9,10 +9,8 @@ using testing::ExpectValues;
 using testing::MaxGradientError;
 using testing::Values;
 
-class ReductionTest : public ::testing::Test {
+class ReductionTest : public testing::GraphTest {
  protected:
-  Graph g;
-  DefaultGraphGuard guard{g};
   // [[1,2,3],[4,5,6]]
   Output m = constant(Values({1, 2, 3, 4, 5, 6}, {2, 3}));
 };

@@ -7,11 +7,7 @@ namespace {
 using testing::ExpectValues;
 using testing::Values;
 
-class StateOpsTest : public ::testing::Test {
- protected:
-  Graph g;
-  DefaultGraphGuard guard{g};
-};
+using StateOpsTest = testing::GraphTest;
 
 TEST_F(StateOpsTest, VariableHasTfsNodeStructure) {
   Variable W(zeros({2, 3}), "W");

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -11,7 +13,7 @@ namespace kiln::data {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("kiln_idx_test_" + name)).string();
+  return (std::filesystem::temp_directory_path() / ("kiln_idx_test_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
 std::string IdxBytes(unsigned char type, const std::vector<uint32_t>& dims, const std::string& payload) {

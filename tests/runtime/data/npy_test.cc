@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "graph/graphdef.h"
@@ -11,7 +13,7 @@ namespace kiln::data {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("kiln_npy_test_" + name)).string();
+  return (std::filesystem::temp_directory_path() / ("kiln_npy_test_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
 template <typename T>
