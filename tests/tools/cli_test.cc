@@ -4,12 +4,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "graph/builder/kiln.h"
 #include "graph/graphdef.h"
+#include "runtime/data/npy.h"
 #include "train/optimizer.h"
 
 namespace kiln {
@@ -157,6 +159,24 @@ TEST_F(CliTest, UnknownOptionsAndCommandsAreUsageErrorsExit2) {
   ExpectOneLineError(RunKiln("train no_such_model"), 2);
   ExpectOneLineError(RunKiln("frobnicate"), 2);
   ExpectOneLineError(RunKiln("dump"), 2);
+}
+
+TEST_F(CliTest, RunFeedsNpyRunsTargetsAndSavesFetches) {
+  Tensor x(DT_FLOAT, {2, 784}), y(DT_FLOAT, {2, 10});
+  for (int64_t i = 0; i < x.num_elements(); ++i) x.data<float>()[i] = (i % 7) / 7.0f;
+  y.data<float>()[3] = y.data<float>()[10 + 5] = 1.0f;
+  ASSERT_TRUE(data::WriteNpy(Path("x.npy"), x).ok());
+  ASSERT_TRUE(data::WriteNpy(Path("y.npy"), y).ok());
+  Result r = RunKiln("run " + graph_ + " --feed x=" + Path("x.npy") + " --feed y_=" + Path("y.npy") +
+                     " --target init --target GradientDescent --fetch loss:0=" + Path("loss.npy") + " --fetch b");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("loss:0: float[]"), std::string::npos) << r.out;
+  auto loss = data::ReadNpy(Path("loss.npy"));
+  ASSERT_TRUE(loss.ok());
+  // After one step from zero weights the loss is below log(10), the loss of a uniform guess.
+  EXPECT_LT(loss->scalar<float>(), std::log(10.0f));
+  ExpectOneLineError(RunKiln("run " + graph_ + " --fetch loss"), 1);  // x not fed
+  ExpectOneLineError(RunKiln("run " + graph_ + " --feed x"), 2);
 }
 
 TEST_F(CliTest, TrainOnAMissingDataDirectoryIsAnError) {
