@@ -22,7 +22,12 @@ const std::vector<Node*> kEmptyCollection;
 std::string Operation::name() const { return node ? node->name() : "<null>"; }
 
 std::string Output::name() const { return node ? node->name() + ":" + std::to_string(index) : "<null>"; }
-const TensorType& Output::type() const { return node->output_type(index); }
+const TensorType& Output::type() const {
+  // A null Output (the result of a failed builder call) has an invalid type rather than crashing
+  // the caller; the error itself is in the graph's build_status().
+  static const TensorType kInvalid;
+  return node ? node->output_type(index) : kInvalid;
+}
 Graph* Output::graph() const { return node ? node->graph() : nullptr; }
 bool Output::operator<(const Output& o) const {
   if (node != o.node) return (node ? node->id() : -1) < (o.node ? o.node->id() : -1);
@@ -182,17 +187,12 @@ StatusOr<Node*> Graph::Insert(NodeSpec spec, const OpDef* def) {
   return raw;
 }
 
-StatusOr<Node*> Graph::AddNodeUntyped(NodeSpec spec) {
-  KILN_ASSIGN_OR_RETURN(const OpDef* def, OpRegistry::Global().Lookup(spec.op));
-  return Insert(std::move(spec), def);
-}
-
 StatusOr<Node*> Graph::AddNode(NodeSpec spec) {
   KILN_ASSIGN_OR_RETURN(const OpDef* def, OpRegistry::Global().Lookup(spec.op));
   if (spec.name.empty()) spec.name = UniqueName(def->name);
   KILN_RETURN_IF_ERROR(Validate(*def, &spec));
   KILN_ASSIGN_OR_RETURN(Node* node, Insert(std::move(spec), def));
-  Status s = InferNode(node);
+  Status s = InferTypes(node);
   if (!s.ok()) {
     RemoveNode(node);  // a failed op construction leaves nothing behind (as in TF)
     return s;
@@ -201,12 +201,14 @@ StatusOr<Node*> Graph::AddNode(NodeSpec spec) {
 }
 
 Status Graph::InferNode(Node* node) {
-  const OpDef& def = node->def();
-  // Imported nodes are validated here (AddNodeUntyped skipped it) once their inputs are typed;
-  // for built nodes this re-checks cheaply after a rewire.
-  NodeSpec spec{node->name_, def.name, node->inputs_, {}, node->attrs_, ""};
-  KILN_RETURN_IF_ERROR(Validate(def, &spec));
+  NodeSpec spec{node->name_, node->def().name, node->inputs_, {}, node->attrs_, ""};
+  KILN_RETURN_IF_ERROR(Validate(node->def(), &spec));
   node->attrs_ = std::move(spec.attrs);
+  return InferTypes(node);
+}
+
+Status Graph::InferTypes(Node* node) {
+  const OpDef& def = node->def();
   std::vector<TensorType> outputs;
   for (const ArgDef& arg : def.outputs) {
     int count = arg.number_attr.empty() ? 1 : static_cast<int>(node->attr<int64_t>(arg.number_attr));

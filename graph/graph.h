@@ -138,10 +138,8 @@ class Graph {
   // missing attrs take defaults; type attrs are inferred from inputs), infers output types, and adds
   // the node. Errors name the node, op, dtypes and shapes.
   StatusOr<Node*> AddNode(NodeSpec spec);
-  // Adds without running the shape function (GraphDef import types nodes afterwards, in
-  // topological order, because TF does not require nodes in order).
-  StatusOr<Node*> AddNodeUntyped(NodeSpec spec);
-  // Re-runs type and shape inference for one node from its current inputs.
+  // Re-checks one node against its signature and re-runs type and shape inference from its
+  // current inputs (after a pass rewired it).
   Status InferNode(Node* node);
 
   Node* FindNode(const std::string& name) const;
@@ -186,6 +184,8 @@ class Graph {
 
  private:
   Status Validate(const OpDef& def, NodeSpec* spec) const;
+  // Output types, shapes and build-time values of a validated node.
+  Status InferTypes(Node* node);
   StatusOr<Node*> Insert(NodeSpec spec, const OpDef* def);
 
   std::vector<std::unique_ptr<Node>> nodes_;  // indexed by id; null once removed

@@ -40,7 +40,12 @@ TEST_F(MatMulTest, PartialShapesPropagate) {
 TEST_F(MatMulTest, InnerDimensionMismatchIsTfsError) {
   auto a = constant(Values(std::vector<double>(6, 1), {2, 3}));
   auto b = constant(Values(std::vector<double>(20, 1), {4, 5}));
-  EXPECT_FALSE(matmul(a, b));
+  Output bad = matmul(a, b);
+  EXPECT_FALSE(bad);
+  // The failed result is a null handle that is safe to use: no type, and later ops stay null.
+  EXPECT_EQ(bad.dtype(), DT_INVALID);
+  EXPECT_TRUE(bad.shape().unknown_rank());
+  EXPECT_FALSE(nn::softmax(bad + 1.0));
   EXPECT_EQ(g.build_status().message(),
             "Dimensions must be equal, but are 3 and 4 for 'MatMul' (op: 'MatMul') with input shapes: [2,3], [4,5].");
 }
