@@ -35,6 +35,8 @@ void RegisterMathOps(OpRegistry& r);
 void RegisterMatMulOp(OpRegistry& r);
 void RegisterReductionOps(OpRegistry& r);
 void RegisterNnOps(OpRegistry& r);
+void RegisterActivationOps(OpRegistry& r);
+void RegisterLogicalOps(OpRegistry& r);
 void RegisterStateOps(OpRegistry& r);
 void RegisterRandomOps(OpRegistry& r);
 void RegisterControlOps(OpRegistry& r);

@@ -7,58 +7,12 @@
 #include "graph/op_registry.h"
 #include "graph/ops/array_ops.h"
 #include "graph/ops/grad_util.h"
+#include "graph/ops/elementwise.h"
 #include "graph/ops/kernel_util.h"
 #include "graph/shape_inference.h"
 
 namespace kiln {
 namespace {
-
-// Binary kernel over numeric types (or floats only), out[i] = f(x[ix], y[iy]).
-template <bool kFloatOnly, typename F>
-KernelFn BinaryKernel(const char* name, F f) {
-  return [=](KernelContext& c) {
-    auto body = [&]<typename T>() {
-      BroadcastBinary<T, T>(c.input(0), c.input(1), c.output(0), [&](T a, T b) { return static_cast<T>(f(a, b)); });
-      return OkStatus();
-    };
-    if constexpr (kFloatOnly) return DispatchFloat(c.input(0).dtype(), name, body);
-    else return DispatchNumeric(c.input(0).dtype(), name, body);
-  };
-}
-
-template <typename F>
-KernelFn CompareKernel(const char* name, F f) {
-  return [=](KernelContext& c) {
-    return DispatchAll(c.input(0).dtype(), name, [&]<typename T>() {
-      BroadcastBinary<T, bool>(c.input(0), c.input(1), c.output(0), [&](T a, T b) { return f(a, b); });
-      return OkStatus();
-    });
-  };
-}
-
-template <typename F>
-KernelFn UnaryFloatKernel(const char* name, F f) {
-  return [=](KernelContext& c) {
-    return DispatchFloat(c.input(0).dtype(), name, [&]<typename T>() {
-      const T* x = c.input(0).data<T>();
-      T* y = c.output(0).data<T>();
-      for (int64_t i = 0; i < c.output(0).num_elements(); ++i) y[i] = static_cast<T>(f(x[i]));
-      return OkStatus();
-    });
-  };
-}
-
-template <typename F>
-KernelFn UnaryNumericKernel(const char* name, F f) {
-  return [=](KernelContext& c) {
-    return DispatchNumeric(c.input(0).dtype(), name, [&]<typename T>() {
-      const T* x = c.input(0).data<T>();
-      T* y = c.output(0).data<T>();
-      for (int64_t i = 0; i < c.output(0).num_elements(); ++i) y[i] = static_cast<T>(f(x[i]));
-      return OkStatus();
-    });
-  };
-}
 
 // Float -> integer casts truncate toward zero like TF; NaN and out-of-range values saturate
 // instead of being undefined behaviour.
@@ -159,6 +113,38 @@ Status ReciprocalGrad(const Node& op, const std::vector<Output>& dy, std::vector
   (*dx)[0] = negative(multiply(dy[0], multiply(y, y)));
   return OkStatus();
 }
+// d max(x, y): dy flows to whichever input is selected (x on ties, as TF's GreaterEqual mask).
+template <bool kMax>
+Status MaxMinGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  Output x = op.input(0), y = op.input(1);
+  Output mask = kMax ? greater_equal(x, y) : less_equal(x, y);
+  Output zeros = zeros_like(dy[0]);  // the mask, a broadcasting comparison, already has dy's shape
+  BroadcastBinaryGrads(op, select(mask, dy[0], zeros), select(mask, zeros, dy[0]), dx);
+  return OkStatus();
+}
+Status PowGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  Output x = op.input(0), y = op.input(1), z(const_cast<Node*>(&op), 0);
+  // dz/dx = y x^(y-1); dz/dy = z log(x), taken as 0 where x <= 0 (TF's convention).
+  Output gx = dy[0] * y * pow(x, y - 1.0);
+  Output zeros = zeros_like(x);
+  Output log_x = select(greater(x, zeros), log(x), zeros);
+  BroadcastBinaryGrads(op, gx, dy[0] * z * log_x, dx);
+  return OkStatus();
+}
+Status RsqrtGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  Output y(const_cast<Node*>(&op), 0);  // d x^(-1/2) = -0.5 y^3
+  (*dx)[0] = dy[0] * (y * y * y) * -0.5;
+  return OkStatus();
+}
+Status AbsGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  (*dx)[0] = dy[0] * sign(op.input(0));
+  return OkStatus();
+}
+Status Log1pGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  (*dx)[0] = dy[0] / (op.input(0) + 1.0);
+  return OkStatus();
+}
+
 Status CastGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
   DataType src = op.attr<DataType>("SrcT"), dst = op.attr<DataType>("DstT");
   if (IsFloating(src) && IsFloating(dst)) (*dx)[0] = cast(dy[0], src);
@@ -167,29 +153,6 @@ Status CastGrad(const Node& op, const std::vector<Output>& dy, std::vector<Outpu
 Status AddNGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
   for (auto& d : *dx) d = dy[0];
   return OkStatus();
-}
-
-void RegisterBinary(OpRegistry& r, const char* name, const std::string& types, KernelFn kernel, GradFn grad,
-                    bool commutative) {
-  OpDefBuilder b = Op(name).Input("x: T").Input("y: T").Output("z: T").Attr("T: " + types)
-                       .Shape(BroadcastBinaryShape).Grad(std::move(grad)).Kernel(std::move(kernel))
-                       .Lowering({OpLowering::Kind::kElementwise, ""});
-  if (commutative) b.Commutative();
-  r.Register(b);
-}
-
-void RegisterCompare(OpRegistry& r, const char* name, KernelFn kernel, bool with_shape_error_attr) {
-  OpDefBuilder b = Op(name).Input("x: T").Input("y: T").Output("z: bool")
-                       .Attr("T: {float, double, int32, int64, uint8, bool}")
-                       .Shape(BroadcastBinaryShape).Kernel(std::move(kernel)).NotDifferentiable()
-                       .Lowering({OpLowering::Kind::kElementwise, ""});
-  if (with_shape_error_attr) b.Attr("incompatible_shape_error: bool = true");
-  r.Register(b);
-}
-
-void RegisterUnary(OpRegistry& r, const char* name, const std::string& types, KernelFn kernel, GradFn grad) {
-  r.Register(Op(name).Input("x: T").Output("y: T").Attr("T: " + types).Shape(UnchangedShape)
-                 .Grad(std::move(grad)).Kernel(std::move(kernel)).Lowering({OpLowering::Kind::kElementwise, ""}));
 }
 
 }  // namespace
@@ -205,6 +168,19 @@ void RegisterMathOps(OpRegistry& r) {
   RegisterBinary(r, "RealDiv", kFloat, BinaryKernel<true>("RealDiv", [](auto a, auto b) { return a / b; }),
                  RealDivGrad, false);
 
+  RegisterBinary(r, "Maximum", kNumeric, BinaryKernel<false>("Maximum", [](auto a, auto b) { return a >= b ? a : b; }),
+                 MaxMinGrad<true>, true);
+  RegisterBinary(r, "Minimum", kNumeric, BinaryKernel<false>("Minimum", [](auto a, auto b) { return a <= b ? a : b; }),
+                 MaxMinGrad<false>, true);
+  RegisterBinary(r, "Pow", kFloat, BinaryKernel<true>("Pow", [](auto a, auto b) { return std::pow(a, b); }), PowGrad, false);
+  RegisterCompare(r, "GreaterEqual", CompareKernel("GreaterEqual", [](auto a, auto b) { return a >= b; }), false);
+  RegisterCompare(r, "LessEqual", CompareKernel("LessEqual", [](auto a, auto b) { return a <= b; }), false);
+  RegisterUnary(r, "Rsqrt", kFloat, UnaryFloatKernel("Rsqrt", [](auto x) { return decltype(x)(1) / std::sqrt(x); }), RsqrtGrad);
+  RegisterUnary(r, "Abs", kNumeric, UnaryNumericKernel("Abs", [](auto x) { return x < 0 ? -x : x; }), AbsGrad);
+  RegisterUnary(r, "Log1p", kFloat, UnaryFloatKernel("Log1p", [](auto x) { return std::log1p(x); }), Log1pGrad);
+  r.Register(Op("Sign").Input("x: T").Output("y: T").Attr("T: " + kNumeric).Shape(UnchangedShape).NotDifferentiable()
+                 .Kernel(UnaryNumericKernel("Sign", [](auto x) { return (decltype(x)(0) < x) - (x < decltype(x)(0)); }))
+                 .Lowering({OpLowering::Kind::kElementwise, ""}));
   RegisterCompare(r, "Equal", CompareKernel("Equal", [](auto a, auto b) { return a == b; }), true);
   RegisterCompare(r, "NotEqual", CompareKernel("NotEqual", [](auto a, auto b) { return a != b; }), true);
   RegisterCompare(r, "Greater", CompareKernel("Greater", [](auto a, auto b) { return a > b; }), false);
@@ -224,6 +200,7 @@ void RegisterMathOps(OpRegistry& r) {
   r.Register(Op("AddN").Input("inputs: N * T").Output("sum: T").Attr("N: int >= 1").Attr("T: " + kNumeric)
                  .Shape(AddNShape).Grad(AddNGrad).Kernel(AddNKernel).Commutative()
                  .Lowering({OpLowering::Kind::kElementwise, ""}));
+  RegisterLogicalOps(r);
   RegisterMatMulOp(r);
   RegisterReductionOps(r);
 }
@@ -240,6 +217,20 @@ Output log(const Output& x, const std::string& name) { return MakeOp("Log", {x},
 Output square(const Output& x, const std::string& name) { return MakeOp("Square", {x}, {}, name); }
 Output sqrt(const Output& x, const std::string& name) { return MakeOp("Sqrt", {x}, {}, name); }
 Output reciprocal(const Output& x, const std::string& name) { return MakeOp("Reciprocal", {x}, {}, name); }
+Output maximum(const Output& x, const Output& y, const std::string& name) { return MakeOp("Maximum", {x, y}, {}, name); }
+Output minimum(const Output& x, const Output& y, const std::string& name) { return MakeOp("Minimum", {x, y}, {}, name); }
+Output pow(const Output& x, const Output& y, const std::string& name) { return MakeOp("Pow", {x, y}, {}, name); }
+Output rsqrt(const Output& x, const std::string& name) { return MakeOp("Rsqrt", {x}, {}, name); }
+Output abs(const Output& x, const std::string& name) { return MakeOp("Abs", {x}, {}, name); }
+Output sign(const Output& x, const std::string& name) { return MakeOp("Sign", {x}, {}, name); }
+Output log1p(const Output& x, const std::string& name) { return MakeOp("Log1p", {x}, {}, name); }
+Output greater_equal(const Output& x, const Output& y, const std::string& name) { return MakeOp("GreaterEqual", {x, y}, {}, name); }
+Output less_equal(const Output& x, const Output& y, const std::string& name) { return MakeOp("LessEqual", {x, y}, {}, name); }
+Output clip_by_value(const Output& t, double clip_min, double clip_max, const std::string& name) {
+  if (!t) return Output();
+  name_scope scope(*t.graph(), name.empty() ? "clip_by_value" : name);
+  return maximum(minimum(t, ScalarLike(t, clip_max), "Minimum"), ScalarLike(t, clip_min), "Maximum");
+}
 Output equal(const Output& x, const Output& y, const std::string& name) { return MakeOp("Equal", {x, y}, {}, name); }
 Output not_equal(const Output& x, const Output& y, const std::string& name) { return MakeOp("NotEqual", {x, y}, {}, name); }
 Output greater(const Output& x, const Output& y, const std::string& name) { return MakeOp("Greater", {x, y}, {}, name); }

@@ -19,7 +19,25 @@ Output log(const Output& x, const std::string& name = "");
 Output square(const Output& x, const std::string& name = "");
 Output sqrt(const Output& x, const std::string& name = "");
 Output reciprocal(const Output& x, const std::string& name = "");
+Output maximum(const Output& x, const Output& y, const std::string& name = "");
+Output minimum(const Output& x, const Output& y, const std::string& name = "");
+Output pow(const Output& x, const Output& y, const std::string& name = "");
+Output rsqrt(const Output& x, const std::string& name = "");
+Output abs(const Output& x, const std::string& name = "");
+Output sign(const Output& x, const std::string& name = "");
+Output log1p(const Output& x, const std::string& name = "");
+// tf.clip_by_value(t, min, max): minimum(maximum(t, min), max), gradient passing where unclipped.
+Output clip_by_value(const Output& t, double clip_min, double clip_max, const std::string& name = "");
 Output equal(const Output& x, const Output& y, const std::string& name = "");
+Output greater_equal(const Output& x, const Output& y, const std::string& name = "");
+Output less_equal(const Output& x, const Output& y, const std::string& name = "");
+Output logical_and(const Output& x, const Output& y, const std::string& name = "");
+Output logical_or(const Output& x, const Output& y, const std::string& name = "");
+Output logical_not(const Output& x, const std::string& name = "");
+// TF1's tf.where(c, t, e) (Select: c the shape of t, a scalar, or a vector over t's first dim),
+// and the broadcasting SelectV2.
+Output select(const Output& condition, const Output& t, const Output& e, const std::string& name = "");
+Output select_v2(const Output& condition, const Output& t, const Output& e, const std::string& name = "");
 Output not_equal(const Output& x, const Output& y, const std::string& name = "");
 Output greater(const Output& x, const Output& y, const std::string& name = "");
 Output less(const Output& x, const Output& y, const std::string& name = "");

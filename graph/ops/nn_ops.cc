@@ -202,6 +202,24 @@ Status SoftmaxXentGrad(const Node& op, const std::vector<Output>& dy, std::vecto
 }  // namespace
 
 void RegisterNnOps(OpRegistry& r) {
+  RegisterActivationOps(r);
+  r.Register(Op("L2Loss").Input("t: T").Output("output: T").Attr("T: {float, double}").Shape(ScalarShape)
+                 .Kernel([](KernelContext& c) {
+                   return DispatchFloat(c.input(0).dtype(), "L2Loss", [&]<typename T>() {
+                     double sum = 0;
+                     for (int64_t i = 0; i < c.input(0).num_elements(); ++i) {
+                       double v = c.input(0).data<T>()[i];
+                       sum += v * v;
+                     }
+                     c.output(0).data<T>()[0] = static_cast<T>(sum / 2);
+                     return OkStatus();
+                   });
+                 })
+                 .Grad([](const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+                   (*dx)[0] = op.input(0) * dy[0];
+                   return OkStatus();
+                 })
+                 .Lowering({OpLowering::Kind::kReduction, ""}));
   const std::string kFloat = "T: {float, double}";
   const std::string kNumeric = "T: {float, double, int32, int64, uint8}";
   r.Register(Op("Softmax").Input("logits: T").Output("softmax: T").Attr(kFloat).Shape(SoftmaxShape)
@@ -241,6 +259,24 @@ Output softmax_cross_entropy_with_logits(const Output& labels, const Output& log
 Output softmax_cross_entropy_with_logits_v2(const Output& labels, const Output& logits, const std::string& name) {
   return MakeOp("SoftmaxCrossEntropyWithLogits", {logits, labels}, {}, name);
 }
+
+Output sigmoid_cross_entropy_with_logits(const Output& labels, const Output& logits, const std::string& name) {
+  if (!labels || !logits) return Output();
+  if (!labels.shape().IsCompatibleWith(logits.shape())) {
+    return BuildError(logits.graph(), InvalidArgument("logits and labels must have the same shape (" +
+                                                      logits.shape().ToString() + " vs " + labels.shape().ToString() + ")"));
+  }
+  name_scope scope(*logits.graph(), name.empty() ? "logistic_loss" : name);
+  // As TF: for x >= 0 use x - x*z + log(1 + exp(-x)), else -x*z + log(1 + exp(x)); never exp of
+  // a large positive number.
+  Output zeros = zeros_like(logits);
+  Output cond = greater_equal(logits, zeros);
+  Output relu_logits = select(cond, logits, zeros);
+  Output neg_abs_logits = select(cond, -logits, logits);
+  return add(relu_logits - logits * labels, log1p(exp(neg_abs_logits)));
+}
+
+Output l2_loss(const Output& t, const std::string& name) { return MakeOp("L2Loss", {t}, {}, name); }
 
 }  // namespace nn
 }  // namespace kiln

@@ -11,6 +11,16 @@ namespace nn {
 Output softmax(const Output& logits, const std::string& name = "");
 Output log_softmax(const Output& logits, const std::string& name = "");
 Output relu(const Output& features, const std::string& name = "");
+Output relu6(const Output& features, const std::string& name = "");
+Output leaky_relu(const Output& features, double alpha = 0.2, const std::string& name = "");
+Output elu(const Output& features, const std::string& name = "");
+Output sigmoid(const Output& x, const std::string& name = "");
+Output tanh(const Output& x, const std::string& name = "");
+// tf.nn.sigmoid_cross_entropy_with_logits(labels=, logits=), elementwise, in TF's stable form
+// max(x, 0) - x * z + log(1 + exp(-|x|)).
+Output sigmoid_cross_entropy_with_logits(const Output& labels, const Output& logits, const std::string& name = "");
+// tf.nn.l2_loss: sum(t^2) / 2.
+Output l2_loss(const Output& t, const std::string& name = "");
 Output bias_add(const Output& value, const Output& bias, const std::string& name = "");
 // tf.nn.softmax_cross_entropy_with_logits(labels=, logits=): per-example loss over the last axis.
 // Gradients flow into logits only (labels are treated as constants, as in the original TF1 op).
