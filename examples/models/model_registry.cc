@@ -6,6 +6,8 @@ const std::vector<ModelInfo>& AllModels() {
   static const std::vector<ModelInfo> models = {
       {"softmax", "softmax regression: dense 10 + softmax, SGD (seed 003)", "--epochs 25 --batch 32 --lr 0.01",
        TrainSoftmax},
+      {"mlp", "5 dense layers 256..16 (no bias) + ReLU, dense 10, sigmoid CE, Adam (seed 002)",
+       "--max-steps 3000 --batch 128 --lr 0.002", TrainMlp},
   };
   return models;
 }

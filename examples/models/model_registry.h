@@ -20,7 +20,7 @@ struct TrainConfig {
   uint64_t seed = 1;
   int64_t validation_size = 5000;
   int64_t train_limit = -1;      // use only the first N training images (smoke tests)
-  int64_t max_steps = -1;        // stop after N steps (smoke tests)
+  int64_t max_steps = -1;        // stop after N steps (smoke tests); for step-based seeds, the step count
   std::string save_graph;        // write the training graph here (.pb or .pbtxt)
 };
 
@@ -45,5 +45,6 @@ const ModelInfo* FindModel(const std::string& name);
 
 // Defined in the model files.
 StatusOr<TrainResult> TrainSoftmax(const TrainConfig& config, std::ostream& log);
+StatusOr<TrainResult> TrainMlp(const TrainConfig& config, std::ostream& log);
 
 }  // namespace kiln::models

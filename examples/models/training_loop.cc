@@ -82,4 +82,49 @@ StatusOr<TrainResult> RunTrainingLoop(Session& sess, const Classifier& model, co
   return result;
 }
 
+StatusOr<TrainResult> RunStepLoop(Session& sess, const Classifier& model, const Operation& train_op,
+                                  const data::MnistData& data, const StepLoopSettings& settings, std::ostream& log) {
+  auto start = std::chrono::steady_clock::now();
+  TrainResult result;
+  data::MiniBatcher batches(data.train, settings.seed);
+  double recent_loss = 0;
+  int64_t recent = 0;
+  for (int64_t step = 0; step < settings.steps; ++step) {
+    Tensor images, labels;
+    KILN_RETURN_IF_ERROR(batches.NextBatch(settings.batch, &images, &labels));
+    FeedDict feeds = {{model.images, images}, {model.labels, labels}};
+    feeds.insert(feeds.end(), model.extra_train_feeds.begin(), model.extra_train_feeds.end());
+    KILN_ASSIGN_OR_RETURN(std::vector<Tensor> out, sess.run({train_op, model.loss}, feeds));
+    double loss = out[1].scalar<float>();
+    if (step == 0) result.first_loss = loss;
+    recent_loss += loss;
+    ++recent;
+    if (step % settings.validate_every == 0 && data.validation.size() > 0) {
+      double val_loss = 0, val_acc = 0;
+      KILN_RETURN_IF_ERROR(Evaluate(sess, model, data.validation, &val_loss, &val_acc));
+      log << "Batch: " << step << ": Validation loss: " << Fixed(val_loss, 5) << ", Validation accuracy: "
+          << Fixed(val_acc, 5) << std::endl;
+    } else if (step % settings.report_every == 0) {
+      FeedDict eval = {{model.images, images}, {model.labels, labels}};
+      KILN_ASSIGN_OR_RETURN(std::vector<Tensor> m, sess.run({model.loss, model.accuracy}, eval));
+      log << "Batch: " << step << ": Training loss: " << Fixed(m[0].scalar<float>(), 5) << ", Training accuracy: "
+          << Fixed(m[1].scalar<float>(), 5) << std::endl;
+    }
+    if (recent == settings.report_every || step + 1 == settings.steps) {
+      result.final_loss = recent_loss / recent;
+      recent_loss = 0;
+      recent = 0;
+    }
+    ++result.steps;
+  }
+  double val_loss = 0, val_acc = 0, test_loss = 0;
+  if (data.validation.size() > 0) {
+    KILN_RETURN_IF_ERROR(Evaluate(sess, model, data.validation, &val_loss, &val_acc));
+    log << "Final validation accuracy: " << Fixed(val_acc, 5) << std::endl;
+  }
+  KILN_RETURN_IF_ERROR(Evaluate(sess, model, data.test, &test_loss, &result.test_accuracy));
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
 }  // namespace kiln::models

@@ -35,6 +35,18 @@ StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten);
 // Mean loss and accuracy over a split, in fixed-size chunks.
 Status Evaluate(Session& sess, const Classifier& model, const data::DataSplit& split, double* loss, double* accuracy);
 
+// The seed-002 loop: `steps` batches; every `validate_every` batches the validation loss and
+// accuracy, every `report_every` the current batch's, printed as the seed prints them.
+struct StepLoopSettings {
+  int64_t steps;
+  int64_t batch;
+  uint64_t seed;
+  int64_t validate_every = 500;
+  int64_t report_every = 100;
+};
+StatusOr<TrainResult> RunStepLoop(Session& sess, const Classifier& model, const Operation& train_op,
+                                  const data::MnistData& data, const StepLoopSettings& settings, std::ostream& log);
+
 StatusOr<TrainResult> RunTrainingLoop(Session& sess, const Classifier& model, const Operation& train_op,
                                       const data::MnistData& data, const LoopSettings& settings, std::ostream& log);
 

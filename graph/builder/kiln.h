@@ -12,3 +12,5 @@
 #include "graph/ops/nn_ops.h"
 #include "graph/ops/random_ops.h"
 #include "graph/ops/state_ops.h"
+#include "graph/builder/initializers.h"
+#include "graph/builder/layers.h"
