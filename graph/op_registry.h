@@ -36,6 +36,8 @@ void RegisterMatMulOp(OpRegistry& r);
 void RegisterReductionOps(OpRegistry& r);
 void RegisterNnOps(OpRegistry& r);
 void RegisterActivationOps(OpRegistry& r);
+void RegisterConvOps(OpRegistry& r);
+void RegisterPoolOps(OpRegistry& r);
 void RegisterLogicalOps(OpRegistry& r);
 void RegisterStateOps(OpRegistry& r);
 void RegisterRandomOps(OpRegistry& r);

@@ -203,6 +203,8 @@ Status SoftmaxXentGrad(const Node& op, const std::vector<Output>& dy, std::vecto
 
 void RegisterNnOps(OpRegistry& r) {
   RegisterActivationOps(r);
+  RegisterConvOps(r);
+  RegisterPoolOps(r);
   r.Register(Op("L2Loss").Input("t: T").Output("output: T").Attr("T: {float, double}").Shape(ScalarShape)
                  .Kernel([](KernelContext& c) {
                    return DispatchFloat(c.input(0).dtype(), "L2Loss", [&]<typename T>() {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "graph/builder/context.h"
 
@@ -21,6 +22,14 @@ Output tanh(const Output& x, const std::string& name = "");
 Output sigmoid_cross_entropy_with_logits(const Output& labels, const Output& logits, const std::string& name = "");
 // tf.nn.l2_loss: sum(t^2) / 2.
 Output l2_loss(const Output& t, const std::string& name = "");
+// tf.nn.conv2d(input NHWC, filter HWIO, strides [1, sh, sw, 1], "SAME" | "VALID").
+Output conv2d(const Output& input, const Output& filter, const std::vector<int64_t>& strides, const std::string& padding,
+              const std::string& name = "");
+// tf.nn.max_pool / avg_pool with ksize and strides [1, h, w, 1].
+Output max_pool(const Output& value, const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
+                const std::string& padding, const std::string& name = "");
+Output avg_pool(const Output& value, const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
+                const std::string& padding, const std::string& name = "");
 Output bias_add(const Output& value, const Output& bias, const std::string& name = "");
 // tf.nn.softmax_cross_entropy_with_logits(labels=, logits=): per-example loss over the last axis.
 // Gradients flow into logits only (labels are treated as constants, as in the original TF1 op).

@@ -238,7 +238,46 @@ def softmax_train_step():
     fx.close()
 
 
+def conv_pool():
+    """Conv2D / MaxPool / AvgPool values and their tf.gradients, SAME and VALID, with strides."""
+    rng = np.random.RandomState(7)
+    x = rng.randn(2, 7, 6, 3)
+    fx = Fixture("conv_pool")
+    fx.value("x", x)
+    g = tf.Graph()
+    with g.as_default():
+        xv = tf.constant(x)
+        outs = {}
+        for name, shape, strides, padding in [("conv_same_s1", (3, 3, 3, 4), (1, 1, 1, 1), "SAME"),
+                                              ("conv_valid_s2", (5, 3, 3, 2), (1, 2, 2, 1), "VALID"),
+                                              ("conv_same_s2", (2, 4, 3, 5), (1, 2, 3, 1), "SAME")]:
+            w = rng.randn(*shape)
+            fx.value(name + "_w", w)
+            outs[name] = (tf.nn.conv2d(xv, tf.constant(w), strides, padding), w)
+        for name, op, ksize, strides, padding in [("max_valid", tf.nn.max_pool2d, 2, 2, "VALID"),
+                                                  ("max_same", tf.nn.max_pool2d, 3, 2, "SAME"),
+                                                  ("avg_same", tf.nn.avg_pool2d, 3, 2, "SAME"),
+                                                  ("avg_valid", tf.nn.avg_pool2d, 2, 1, "VALID")]:
+            outs[name] = (op(xv, ksize, strides, padding), None)
+        names = sorted(outs)
+        seeds = {n: rng.randn(*outs[n][0].shape.as_list()) for n in names}
+        fetch = []
+        for n in names:
+            y = outs[n][0]
+            loss = tf.reduce_sum(y * tf.constant(seeds[n]))
+            grads = tf.gradients(loss, [xv])
+            fetch += [y, grads[0]]
+        with tf1.Session(graph=g) as sess:
+            values = sess.run(fetch)
+    for i, n in enumerate(names):
+        fx.value(n + "_seed", seeds[n])
+        fx.value(n + "_y", values[2 * i])
+        fx.value(n + "_dx", values[2 * i + 1])
+    fx.close()
+
+
 if __name__ == "__main__":
-    for make in [softmax_frozen, softmax_frozen_biasadd, mlp_frozen, ops_mix, softmax_grad, softmax_train_step]:
+    for make in [softmax_frozen, softmax_frozen_biasadd, mlp_frozen, ops_mix, softmax_grad, softmax_train_step,
+                 conv_pool]:
         make()
         print("wrote", make.__name__, file=sys.stderr)

@@ -1,0 +1,184 @@
+// Conv2D (NHWC input, HWIO filter) and its two backprop ops. The reference kernels lower the
+// convolution to im2col + GEMM: patches [N*OH*OW, KH*KW*C] times the filter viewed as
+// [KH*KW*C, O]; the backprops are the two transposed products (col2im for the input).
+#include <Eigen/Core>
+
+#include "graph/ops/array_ops.h"
+#include "graph/ops/conv_geometry.h"
+#include "graph/ops/kernel_util.h"
+#include "graph/ops/nn_ops.h"
+#include "graph/op_registry.h"
+#include "graph/shape_inference.h"
+
+namespace kiln {
+namespace {
+
+template <typename T>
+using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct ConvDims {
+  int64_t n, h, w, c, kh, kw, o, sh, sw, oh, ow, pad_h, pad_w;
+  int64_t patches() const { return n * oh * ow; }
+  int64_t patch_size() const { return kh * kw * c; }
+};
+
+StatusOr<ConvDims> MakeConvDims(const std::vector<int64_t>& in, const std::vector<int64_t>& filter, const Node& node) {
+  ConvDims d{};
+  d.n = in[0], d.h = in[1], d.w = in[2], d.c = in[3];
+  d.kh = filter[0], d.kw = filter[1], d.o = filter[3];
+  KILN_RETURN_IF_ERROR(SpatialPair(node.attr<std::vector<int64_t>>("strides"), "strides", &d.sh, &d.sw));
+  const std::string padding = node.attr<std::string>("padding");
+  KILN_ASSIGN_OR_RETURN(Window1D y, WindowedOutput(d.h, d.kh, d.sh, padding));
+  KILN_ASSIGN_OR_RETURN(Window1D x, WindowedOutput(d.w, d.kw, d.sw, padding));
+  d.oh = y.out, d.ow = x.out, d.pad_h = y.pad_before, d.pad_w = x.pad_before;
+  return d;
+}
+
+// Visits every (patch row, patch column, input offset or -1 for padding).
+template <typename F>
+void ForEachPatchElement(const ConvDims& d, F f) {
+  int64_t row = 0;
+  for (int64_t b = 0; b < d.n; ++b)
+    for (int64_t oy = 0; oy < d.oh; ++oy)
+      for (int64_t ox = 0; ox < d.ow; ++ox, ++row) {
+        int64_t col = 0;
+        for (int64_t ky = 0; ky < d.kh; ++ky) {
+          int64_t iy = oy * d.sh - d.pad_h + ky;
+          for (int64_t kx = 0; kx < d.kw; ++kx) {
+            int64_t ix = ox * d.sw - d.pad_w + kx;
+            bool inside = iy >= 0 && iy < d.h && ix >= 0 && ix < d.w;
+            int64_t base = inside ? ((b * d.h + iy) * d.w + ix) * d.c : -1;
+            for (int64_t ch = 0; ch < d.c; ++ch, ++col) f(row, col, inside ? base + ch : -1);
+          }
+        }
+      }
+}
+
+template <typename T>
+RowMatrix<T> Im2Col(const ConvDims& d, const T* input) {
+  RowMatrix<T> patches(d.patches(), d.patch_size());
+  ForEachPatchElement(d, [&](int64_t r, int64_t c, int64_t at) { patches(r, c) = at < 0 ? T(0) : input[at]; });
+  return patches;
+}
+
+Status Conv2DKernel(KernelContext& c) {
+  KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(c.input(0).dims(), c.input(1).dims(), c.node()));
+  return DispatchFloat(c.input(0).dtype(), "Conv2D", [&]<typename T>() {
+    RowMatrix<T> patches = Im2Col(d, c.input(0).data<T>());
+    Eigen::Map<const RowMatrix<T>> filter(c.input(1).data<T>(), d.patch_size(), d.o);
+    Eigen::Map<RowMatrix<T>> out(c.output(0).data<T>(), d.patches(), d.o);
+    out.noalias() = patches * filter;
+    return OkStatus();
+  });
+}
+
+Status Conv2DBackpropInputKernel(KernelContext& c) {
+  KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(TensorToInts(c.input(0)), c.input(1).dims(), c.node()));
+  return DispatchFloat(c.input(1).dtype(), "Conv2DBackpropInput", [&]<typename T>() {
+    Eigen::Map<const RowMatrix<T>> filter(c.input(1).data<T>(), d.patch_size(), d.o);
+    Eigen::Map<const RowMatrix<T>> dy(c.input(2).data<T>(), d.patches(), d.o);
+    RowMatrix<T> dpatches = dy * filter.transpose();
+    T* dx = c.output(0).data<T>();
+    std::fill(dx, dx + c.output(0).num_elements(), T(0));
+    ForEachPatchElement(d, [&](int64_t r, int64_t col, int64_t at) { if (at >= 0) dx[at] += dpatches(r, col); });
+    return OkStatus();
+  });
+}
+
+Status Conv2DBackpropFilterKernel(KernelContext& c) {
+  KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(c.input(0).dims(), TensorToInts(c.input(1)), c.node()));
+  return DispatchFloat(c.input(0).dtype(), "Conv2DBackpropFilter", [&]<typename T>() {
+    RowMatrix<T> patches = Im2Col(d, c.input(0).data<T>());
+    Eigen::Map<const RowMatrix<T>> dy(c.input(2).data<T>(), d.patches(), d.o);
+    Eigen::Map<RowMatrix<T>> dw(c.output(0).data<T>(), d.patch_size(), d.o);
+    dw.noalias() = patches.transpose() * dy;
+    return OkStatus();
+  });
+}
+
+// Attrs every Conv2D-family op carries (TF's names and defaults).
+Status CheckConvAttrs(InferenceContext& c) {
+  if (c.attr<std::string>("data_format") != "NHWC") return c.error("only data_format NHWC is supported");
+  for (int64_t d : c.attr<std::vector<int64_t>>("dilations")) {
+    if (d != 1) return c.error("dilations other than 1 are not supported");
+  }
+  const std::string padding = c.attr<std::string>("padding");
+  if (padding != "SAME" && padding != "VALID") return c.error("padding '" + padding + "' is not supported (SAME or VALID)");
+  int64_t sh, sw;
+  Status s = SpatialPair(c.attr<std::vector<int64_t>>("strides"), "strides", &sh, &sw);
+  return s.ok() ? s : c.error(s.message());
+}
+
+Status Conv2DShape(InferenceContext& c) {
+  KILN_RETURN_IF_ERROR(CheckConvAttrs(c));
+  Shape in, f;
+  KILN_RETURN_IF_ERROR(c.WithRank(0, 4, &in));
+  KILN_RETURN_IF_ERROR(c.WithRank(1, 4, &f));
+  int64_t channels;
+  KILN_RETURN_IF_ERROR(c.MergeDim(in.dim(3), f.dim(2), &channels));
+  int64_t sh, sw;
+  KILN_RETURN_IF_ERROR(SpatialPair(c.attr<std::vector<int64_t>>("strides"), "strides", &sh, &sw));
+  const std::string padding = c.attr<std::string>("padding");
+  int64_t out[2];
+  for (int i = 0; i < 2; ++i) {
+    if (f.dim(i) < 0) { out[i] = -1; continue; }
+    StatusOr<Window1D> w = WindowedOutput(in.dim(1 + i), f.dim(i), i ? sw : sh, padding);
+    if (!w.ok()) return c.error(w.status().message());
+    out[i] = w->out;
+  }
+  c.set_output_shape(0, Shape({in.dim(0), out[0], out[1], f.dim(3)}));
+  return OkStatus();
+}
+
+Status BackpropShape(InferenceContext& c, int sizes_input) {
+  KILN_RETURN_IF_ERROR(CheckConvAttrs(c));
+  Shape s = c.InputAsPartialShape(sizes_input);
+  if (!s.unknown_rank() && s.rank() != 4) return c.error("sizes must describe a rank-4 tensor");
+  c.set_output_shape(0, s.unknown_rank() ? Shape::Unknown(4) : s);
+  return OkStatus();
+}
+
+AttrMap ConvAttrs(const Node& op) {
+  return {{"strides", op.attr<std::vector<int64_t>>("strides")}, {"padding", op.attr<std::string>("padding")}};
+}
+
+Output ShapeOrConst(const Output& x) {
+  return x.shape().IsFullyDefined() ? IntsLike(x, x.shape().dims()) : shape(x);
+}
+
+// TF's _Conv2DGrad.
+Status Conv2DGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  Output x = op.input(0), f = op.input(1);
+  (*dx)[0] = MakeOp("Conv2DBackpropInput", {ShapeOrConst(x), f, dy[0]}, ConvAttrs(op));
+  (*dx)[1] = MakeOp("Conv2DBackpropFilter", {x, ShapeOrConst(f), dy[0]}, ConvAttrs(op));
+  return OkStatus();
+}
+
+OpDefBuilder ConvOp(const char* name) {
+  return Op(name).Attr("T: {float, double}").Attr("strides: list(int)").Attr("use_cudnn_on_gpu: bool = true")
+      .Attr("padding: string").Attr("explicit_paddings: list(int) = []").Attr("data_format: string = \"NHWC\"")
+      .Attr("dilations: list(int) = [1, 1, 1, 1]");
+}
+
+}  // namespace
+
+void RegisterConvOps(OpRegistry& r) {
+  r.Register(ConvOp("Conv2D").Input("input: T").Input("filter: T").Output("output: T").Shape(Conv2DShape)
+                 .Grad(Conv2DGrad).Kernel(Conv2DKernel).Lowering({OpLowering::Kind::kLibrary, "conv2d"}));
+  r.Register(ConvOp("Conv2DBackpropInput").Input("input_sizes: int32").Input("filter: T").Input("out_backprop: T")
+                 .Output("output: T").Shape([](InferenceContext& c) { return BackpropShape(c, 0); })
+                 .Kernel(Conv2DBackpropInputKernel).Lowering({OpLowering::Kind::kLibrary, "conv2d_backprop_input"}));
+  r.Register(ConvOp("Conv2DBackpropFilter").Input("input: T").Input("filter_sizes: int32").Input("out_backprop: T")
+                 .Output("output: T").Shape([](InferenceContext& c) { return BackpropShape(c, 1); })
+                 .Kernel(Conv2DBackpropFilterKernel).Lowering({OpLowering::Kind::kLibrary, "conv2d_backprop_filter"}));
+}
+
+namespace nn {
+
+Output conv2d(const Output& input, const Output& filter, const std::vector<int64_t>& strides, const std::string& padding,
+              const std::string& name) {
+  return MakeOp("Conv2D", {input, filter}, {{"strides", strides}, {"padding", padding}}, name);
+}
+
+}  // namespace nn
+}  // namespace kiln
