@@ -31,6 +31,7 @@ class OpRegistry {
 
 // Defined in graph/ops/*.cc.
 void RegisterArrayOps(OpRegistry& r);
+void RegisterPadSliceOps(OpRegistry& r);
 void RegisterMathOps(OpRegistry& r);
 void RegisterMatMulOp(OpRegistry& r);
 void RegisterReductionOps(OpRegistry& r);

@@ -265,6 +265,7 @@ Status FillGrad(const Node& op, const std::vector<Output>& dy, std::vector<Outpu
 }  // namespace
 
 void RegisterArrayOps(OpRegistry& r) {
+  RegisterPadSliceOps(r);
   const std::string kAll = "T: {float, double, int32, int64, uint8, bool}";
   r.Register(Op("Placeholder").Output("output: dtype").Attr("dtype: type").Attr("shape: shape = unknown")
                  .Shape(PlaceholderShape).Kernel(PlaceholderKernel).NotDifferentiable()

@@ -35,5 +35,10 @@ Output fill(const Output& dims, const Output& value, const std::string& name = "
 Output zeros(const std::vector<int64_t>& shape, DataType dtype = DT_FLOAT, const std::string& name = "");
 Output ones(const std::vector<int64_t>& shape, DataType dtype = DT_FLOAT, const std::string& name = "");
 Output broadcast_to(const Output& x, const Output& shape, const std::string& name = "");
+// tf.pad(x, paddings, 'CONSTANT'): paddings int [rank, 2] (before, after) per dimension.
+Output pad(const Output& x, const Tensor& paddings, const std::string& name = "");
+// tf.slice(x, begin, size); a size of -1 runs to the end of that dimension.
+Output slice(const Output& x, const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
+             const std::string& name = "");
 
 }  // namespace kiln

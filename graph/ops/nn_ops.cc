@@ -199,9 +199,57 @@ Status SoftmaxXentGrad(const Node& op, const std::vector<Output>& dy, std::vecto
   return OkStatus();
 }
 
+// Integer labels: loss[r] = logsumexp(x[r]) - x[r, label]; backprop = softmax - one_hot(label).
+Status SparseSoftmaxXentKernel(KernelContext& c) {
+  auto [rows, cols] = RowsCols(c.input(0));
+  std::vector<int64_t> labels = TensorToInts(c.input(1));
+  for (int64_t r = 0; r < rows; ++r) {
+    if (labels[r] < 0 || labels[r] >= cols) {
+      return c.error("Received a label value of " + std::to_string(labels[r]) + " which is outside the valid range of [0, " +
+                     std::to_string(cols) + ").");
+    }
+  }
+  return DispatchFloat(c.input(0).dtype(), "SparseSoftmaxCrossEntropyWithLogits", [&]<typename T>() {
+    const T* x = c.input(0).data<T>();
+    T* loss = c.output(0).data<T>();
+    T* back = c.output(1).data<T>();
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* xr = x + r * cols;
+      T m = *std::max_element(xr, xr + cols);
+      double sum = 0;
+      for (int64_t j = 0; j < cols; ++j) sum += std::exp(static_cast<double>(xr[j] - m));
+      double log_sum = std::log(sum);
+      loss[r] = static_cast<T>(log_sum - static_cast<double>(xr[labels[r]] - m));
+      for (int64_t j = 0; j < cols; ++j) {
+        back[r * cols + j] = static_cast<T>(std::exp(static_cast<double>(xr[j] - m) - log_sum) - (j == labels[r] ? 1.0 : 0.0));
+      }
+    }
+    return OkStatus();
+  });
+}
+
+Status SparseSoftmaxXentShape(InferenceContext& c) {
+  Shape logits, labels;
+  KILN_RETURN_IF_ERROR(c.WithRank(0, 2, &logits));
+  KILN_RETURN_IF_ERROR(c.WithRank(1, 1, &labels));
+  int64_t batch;
+  KILN_RETURN_IF_ERROR(c.MergeDim(logits.dim(0), labels.dim(0), &batch));
+  c.set_output_shape(0, Shape({batch}));
+  c.set_output_shape(1, Shape({batch, logits.dim(1)}));
+  return OkStatus();
+}
+
+Status SparseSoftmaxXentGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
+  (*dx)[0] = reshape(dy[0], {-1, 1}) * Output(const_cast<Node*>(&op), 1);
+  return OkStatus();
+}
+
 }  // namespace
 
 void RegisterNnOps(OpRegistry& r) {
+  r.Register(Op("SparseSoftmaxCrossEntropyWithLogits").Input("features: T").Input("labels: Tlabels").Output("loss: T")
+                 .Output("backprop: T").Attr("T: {float, double}").Attr("Tlabels: {int32, int64} = DT_INT64")
+                 .Shape(SparseSoftmaxXentShape).Grad(SparseSoftmaxXentGrad).Kernel(SparseSoftmaxXentKernel));
   RegisterActivationOps(r);
   RegisterConvOps(r);
   RegisterPoolOps(r);
@@ -276,6 +324,10 @@ Output sigmoid_cross_entropy_with_logits(const Output& labels, const Output& log
   Output relu_logits = select(cond, logits, zeros);
   Output neg_abs_logits = select(cond, -logits, logits);
   return add(relu_logits - logits * labels, log1p(exp(neg_abs_logits)));
+}
+
+Output sparse_softmax_cross_entropy_with_logits(const Output& labels, const Output& logits, const std::string& name) {
+  return MakeOp("SparseSoftmaxCrossEntropyWithLogits", {logits, labels}, {}, name);
 }
 
 Output l2_loss(const Output& t, const std::string& name) { return MakeOp("L2Loss", {t}, {}, name); }

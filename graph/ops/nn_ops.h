@@ -20,6 +20,8 @@ Output tanh(const Output& x, const std::string& name = "");
 // tf.nn.sigmoid_cross_entropy_with_logits(labels=, logits=), elementwise, in TF's stable form
 // max(x, 0) - x * z + log(1 + exp(-|x|)).
 Output sigmoid_cross_entropy_with_logits(const Output& labels, const Output& logits, const std::string& name = "");
+// tf.nn.sparse_softmax_cross_entropy_with_logits(labels=, logits=): integer class labels [batch].
+Output sparse_softmax_cross_entropy_with_logits(const Output& labels, const Output& logits, const std::string& name = "");
 // tf.nn.l2_loss: sum(t^2) / 2.
 Output l2_loss(const Output& t, const std::string& name = "");
 // tf.nn.conv2d(input NHWC, filter HWIO, strides [1, sh, sw, 1], "SAME" | "VALID").

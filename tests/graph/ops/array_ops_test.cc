@@ -74,6 +74,23 @@ TEST_F(ArrayOpsTest, IdentityAndStopGradient) {
   ExpectValues(Eval((*grads)[0], {{x, xv}}), {2}, {1, 2});  // only the unstopped path: d(c*x) = c
 }
 
+TEST_F(ArrayOpsTest, PadAndSliceMatchHandValues) {
+  auto x = constant(Values({1, 2, 3, 4}, {2, 2}));
+  Output p = pad(x, Tensor::FromVector<int32_t>({1, 0, 0, 2}, {2, 2}));
+  ExpectValues(Eval(p), {3, 4}, {0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0});
+  ExpectValues(Eval(slice(p, {1, 0}, {2, 2})), {2, 2}, {1, 2, 3, 4});
+  ExpectValues(Eval(slice(p, {0, 1}, {-1, 2})), {3, 2}, {0, 0, 2, 0, 4, 0});
+  auto img = placeholder(float32, {-1, 28, 28, 1}, "img");
+  EXPECT_EQ(pad(img, Tensor::FromVector<int32_t>({0, 0, 2, 2, 2, 2, 0, 0}, {4, 2})).shape().ToString(), "[?,32,32,1]");
+}
+
+TEST_F(ArrayOpsTest, BadPaddingsAndSlicesAreErrors) {
+  auto x = constant(Values({1, 2, 3, 4}, {2, 2}));
+  EXPECT_FALSE(pad(x, Tensor::FromVector<int32_t>({1, 1}, {1, 2})));
+  EXPECT_FALSE(slice(x, {1, 1}, {2, 1}));
+  EXPECT_FALSE(g.build_status().ok());
+}
+
 TEST_F(ArrayOpsTest, GradientsMatchCentralDifferences) {
   auto x = placeholder(float64, {2, 3}, "x");
   auto s = placeholder(float64, {}, "s");
@@ -84,6 +101,8 @@ TEST_F(ArrayOpsTest, GradientsMatchCentralDifferences) {
   EXPECT_LT(MaxGradientError(broadcast_to(row, IntsLike(row, {2, 3})), {row}, {Values({1, 2, 3}, {1, 3}, DT_DOUBLE)}),
             testing::kGradTolerance);
   EXPECT_LT(MaxGradientError(fill(IntsLike(s, {2, 2}), s), {s}, {Values({1.5}, {}, DT_DOUBLE)}), testing::kGradTolerance);
+  EXPECT_LT(MaxGradientError(pad(x, Tensor::FromVector<int32_t>({1, 0, 2, 1}, {2, 2})), {x}, {xv}), testing::kGradTolerance);
+  EXPECT_LT(MaxGradientError(slice(x, {0, 1}, {2, 2}), {x}, {xv}), testing::kGradTolerance);
   auto pwd = placeholder_with_default(x, {2, 3}, "pwd");
   EXPECT_LT(MaxGradientError(pwd * pwd, {x}, {xv}), testing::kGradTolerance);
 }

@@ -47,6 +47,29 @@ TEST_F(NnOpsTest, SoftmaxCrossEntropyGivesLossAndBackprop) {
                {1 / z0, std::exp(1.0) / z0, std::exp(2.0) / z0 - 1, 1.0 / 3 - 0.5, 1.0 / 3 - 0.5, 1.0 / 3}, 1e-6);
 }
 
+TEST_F(NnOpsTest, SparseSoftmaxCrossEntropyMatchesTheDenseOne) {
+  auto logits = constant(Values({0, 1, 2, 3, 3, 3}, {2, 3}));
+  auto ids = constant(Values({2, 0}, {2}, DT_INT64));
+  auto dense = nn::softmax_cross_entropy_with_logits(one_hot(ids, 3), logits);
+  auto sparse = nn::sparse_softmax_cross_entropy_with_logits(ids, logits);
+  ExpectValues(Eval(sparse), {2}, testing::ToDoubles(Eval(dense)), 1e-6);
+  ExpectValues(Eval(Output(sparse.node, 1)), {2, 3}, testing::ToDoubles(Eval(Output(dense.node, 1))), 1e-6);
+  auto x = placeholder(float64, {2, 3}, "x");
+  EXPECT_LT(MaxGradientError(nn::sparse_softmax_cross_entropy_with_logits(constant(Values({1, 2}, {2}, DT_INT32)), x), {x},
+                             {Values({0.5, -1.2, 2.0, 0.3, 1.1, -0.7}, {2, 3}, DT_DOUBLE)}),
+            testing::kGradTolerance);
+}
+
+TEST_F(NnOpsTest, SparseLabelOutOfRangeIsTfsError) {
+  auto logits = constant(Values({0, 1, 2, 3, 3, 3}, {2, 3}));
+  Session sess(g);
+  auto r = sess.run(nn::sparse_softmax_cross_entropy_with_logits(constant(Values({2, 7}, {2}, DT_INT64)), logits));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("Received a label value of 7 which is outside the valid range of [0, 3)"),
+            std::string::npos)
+      << r.status().message();
+}
+
 TEST_F(NnOpsTest, MismatchedLogitsAndLabelsIsAnError) {
   auto logits = constant(Values({0, 1, 2, 3, 3, 3}, {2, 3}));
   auto labels = constant(Values({0, 1, 1, 0}, {2, 2}));
