@@ -33,14 +33,16 @@ Tensor Tensor::Wrap(DataType dtype, std::vector<int64_t> dims, void* data) {
   Tensor t;
   t.dtype_ = dtype;
   t.dims_ = std::move(dims);
+  t.num_elements_ = CountElements(t.dims_);
   t.buffer_ = TensorBuffer::Borrow(data, t.num_bytes());
   return t;
 }
 void TensorBuffer::SetAllocationCap(size_t bytes) { g_allocation_cap = bytes; }
 size_t TensorBuffer::AllocationCap() { return g_allocation_cap.load(); }
 
-Tensor::Tensor(DataType dtype, std::vector<int64_t> dims) : dtype_(dtype), dims_(std::move(dims)) {
-  int64_t n = num_elements();
+Tensor::Tensor(DataType dtype, std::vector<int64_t> dims)
+    : dtype_(dtype), dims_(std::move(dims)), num_elements_(CountElements(dims_)) {
+  int64_t n = num_elements_;
   int64_t elem = DataTypeSize(dtype);
   if (n < 0 || elem == 0 || (n > 0 && static_cast<uint64_t>(n) > (uint64_t{1} << 62) / elem)) {
     dtype_ = DT_INVALID;
@@ -66,9 +68,9 @@ StatusOr<Tensor> Tensor::Make(DataType dtype, std::vector<int64_t> dims) {
   return t;
 }
 
-int64_t Tensor::num_elements() const {
+int64_t Tensor::CountElements(const std::vector<int64_t>& dims) {
   int64_t n = 1;
-  for (int64_t d : dims_) {
+  for (int64_t d : dims) {
     if (d < 0) return -1;
     if (d != 0 && n > (int64_t{1} << 62) / d) return -1;  // overflow: treated as invalid
     n *= d;
@@ -85,6 +87,7 @@ Tensor Tensor::Clone() const {
 StatusOr<Tensor> Tensor::Reshaped(std::vector<int64_t> dims) const {
   Tensor t = *this;
   t.dims_ = std::move(dims);
+  t.num_elements_ = CountElements(t.dims_);
   if (t.num_elements() != num_elements()) {
     return InvalidArgument("cannot reshape a tensor of shape " + shape().ToString() + " to " +
                            t.shape().ToString());

@@ -59,7 +59,8 @@ class Tensor {
   int rank() const { return static_cast<int>(dims_.size()); }
   int64_t dim(int i) const { return dims_[i]; }
   Shape shape() const { return Shape(dims_); }
-  int64_t num_elements() const;
+  // Cached: kernels call this in loop conditions.
+  int64_t num_elements() const { return num_elements_; }
   size_t num_bytes() const { return static_cast<size_t>(num_elements()) * DataTypeSize(dtype_); }
 
   void* raw_data() const { return buffer_ ? buffer_->data() : nullptr; }
@@ -75,8 +76,12 @@ class Tensor {
   std::string SummarizeValues(int64_t max_elements = 10) const;
 
  private:
+  // Product of dims_, or -1 if a dim is negative or the product overflows.
+  static int64_t CountElements(const std::vector<int64_t>& dims);
+
   DataType dtype_ = DT_INVALID;
   std::vector<int64_t> dims_;
+  int64_t num_elements_ = 1;  // of the scalar shape []
   std::shared_ptr<TensorBuffer> buffer_;
 };
 

@@ -8,6 +8,8 @@ const std::vector<ModelInfo>& AllModels() {
        TrainSoftmax},
       {"mlp", "5 dense layers 256..16 (no bias) + ReLU, dense 10, sigmoid CE, Adam (seed 002)",
        "--max-steps 3000 --batch 128 --lr 0.002", TrainMlp},
+      {"convnet3", "CS231n barebones three-layer ConvNet trained with gradients + assign_sub (seed 001)",
+       "--epochs 1 --batch 64 --lr 3e-3", TrainConvnet3},
   };
   return models;
 }

@@ -46,5 +46,6 @@ const ModelInfo* FindModel(const std::string& name);
 // Defined in the model files.
 StatusOr<TrainResult> TrainSoftmax(const TrainConfig& config, std::ostream& log);
 StatusOr<TrainResult> TrainMlp(const TrainConfig& config, std::ostream& log);
+StatusOr<TrainResult> TrainConvnet3(const TrainConfig& config, std::ostream& log);
 
 }  // namespace kiln::models

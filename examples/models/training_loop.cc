@@ -33,8 +33,9 @@ Status Evaluate(Session& sess, const Classifier& model, const data::DataSplit& s
   int64_t n = split.size();
   for (int64_t begin = 0; begin < n; begin += kEvalChunk) {
     int64_t end = std::min(n, begin + kEvalChunk);
+    const Tensor& labels = model.sparse_labels ? split.labels : split.one_hot;
     FeedDict feeds = {{model.images, data::SliceRows(split.images, begin, end)},
-                      {model.labels, data::SliceRows(split.one_hot, begin, end)}};
+                      {model.labels, data::SliceRows(labels, begin, end)}};
     KILN_ASSIGN_OR_RETURN(std::vector<Tensor> out, sess.run({model.loss, model.accuracy}, feeds));
     loss_sum += out[0].scalar<float>() * (end - begin);
     acc_sum += out[1].scalar<float>() * (end - begin);
@@ -55,9 +56,9 @@ StatusOr<TrainResult> RunTrainingLoop(Session& sess, const Classifier& model, co
     double loss_sum = 0, acc_sum = 0;
     int64_t steps = 0;
     for (int64_t s = 0; s < steps_per_epoch; ++s) {
-      Tensor images, labels;
-      KILN_RETURN_IF_ERROR(batches.NextBatch(settings.batch, &images, &labels));
-      FeedDict feeds = {{model.images, images}, {model.labels, labels}};
+      Tensor images, one_hot, ids;
+      KILN_RETURN_IF_ERROR(batches.NextBatch(settings.batch, &images, &one_hot, &ids));
+      FeedDict feeds = {{model.images, images}, {model.labels, model.sparse_labels ? ids : one_hot}};
       feeds.insert(feeds.end(), model.extra_train_feeds.begin(), model.extra_train_feeds.end());
       KILN_ASSIGN_OR_RETURN(std::vector<Tensor> out, sess.run({train_op, model.loss, model.accuracy}, feeds));
       double loss = out[1].scalar<float>();

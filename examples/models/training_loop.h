@@ -16,10 +16,11 @@ namespace kiln::models {
 // an is_training flag.
 struct Classifier {
   Output images;
-  Output labels;  // one-hot
+  Output labels;  // one-hot, or int64 class ids when sparse_labels
   Output loss;
   Output accuracy;
   FeedDict extra_train_feeds;
+  bool sparse_labels = false;
 };
 
 struct LoopSettings {

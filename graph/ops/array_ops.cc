@@ -74,11 +74,11 @@ Status OneHotKernel(KernelContext& c) {
 }
 
 Status BroadcastToKernel(KernelContext& c) {
-  std::vector<int64_t> ix = BroadcastIndex(c.output(0).dims(), c.input(0).dims()).Indices();
+  BroadcastCursor from(c.output(0).dims(), c.input(0).dims());
   int64_t elem = DataTypeSize(c.output(0).dtype());
   const char* in = static_cast<const char*>(c.input(0).raw_data());
   char* out = static_cast<char*>(c.output(0).raw_data());
-  for (size_t i = 0; i < ix.size(); ++i) std::memcpy(out + i * elem, in + ix[i] * elem, elem);
+  for (int64_t i = 0; i < c.output(0).num_elements(); ++i, from.Next()) std::memcpy(out + i * elem, in + from.offset() * elem, elem);
   return OkStatus();
 }
 

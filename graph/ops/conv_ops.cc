@@ -34,11 +34,19 @@ StatusOr<ConvDims> MakeConvDims(const std::vector<int64_t>& in, const std::vecto
   return d;
 }
 
-// Visits every (patch row, patch column, input offset or -1 for padding).
+// Images per block: im2col of a whole batch can take gigabytes (conv2 of a 1000-image eval chunk),
+// so kernels work on blocks whose patch matrix stays near 8 MB.
+int64_t ImagesPerBlock(const ConvDims& d, size_t elem) {
+  int64_t per_image = d.oh * d.ow * d.patch_size() * static_cast<int64_t>(elem);
+  return std::max<int64_t>(1, (int64_t{8} << 20) / std::max<int64_t>(1, per_image));
+}
+
+// Visits every (patch row, patch column, input offset or -1 for padding) of images [b0, b1);
+// rows count from the block's first image.
 template <typename F>
-void ForEachPatchElement(const ConvDims& d, F f) {
+void ForEachPatchElement(const ConvDims& d, int64_t b0, int64_t b1, F f) {
   int64_t row = 0;
-  for (int64_t b = 0; b < d.n; ++b)
+  for (int64_t b = b0; b < b1; ++b)
     for (int64_t oy = 0; oy < d.oh; ++oy)
       for (int64_t ox = 0; ox < d.ow; ++ox, ++row) {
         int64_t col = 0;
@@ -55,19 +63,23 @@ void ForEachPatchElement(const ConvDims& d, F f) {
 }
 
 template <typename T>
-RowMatrix<T> Im2Col(const ConvDims& d, const T* input) {
-  RowMatrix<T> patches(d.patches(), d.patch_size());
-  ForEachPatchElement(d, [&](int64_t r, int64_t c, int64_t at) { patches(r, c) = at < 0 ? T(0) : input[at]; });
-  return patches;
+void Im2Col(const ConvDims& d, const T* input, int64_t b0, int64_t b1, RowMatrix<T>* patches) {
+  patches->resize((b1 - b0) * d.oh * d.ow, d.patch_size());
+  ForEachPatchElement(d, b0, b1, [&](int64_t r, int64_t c, int64_t at) { (*patches)(r, c) = at < 0 ? T(0) : input[at]; });
 }
 
 Status Conv2DKernel(KernelContext& c) {
   KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(c.input(0).dims(), c.input(1).dims(), c.node()));
   return DispatchFloat(c.input(0).dtype(), "Conv2D", [&]<typename T>() {
-    RowMatrix<T> patches = Im2Col(d, c.input(0).data<T>());
     Eigen::Map<const RowMatrix<T>> filter(c.input(1).data<T>(), d.patch_size(), d.o);
-    Eigen::Map<RowMatrix<T>> out(c.output(0).data<T>(), d.patches(), d.o);
-    out.noalias() = patches * filter;
+    RowMatrix<T> patches;
+    int64_t block = ImagesPerBlock(d, sizeof(T)), rows_per_image = d.oh * d.ow;
+    for (int64_t b0 = 0; b0 < d.n; b0 += block) {
+      int64_t b1 = std::min(d.n, b0 + block);
+      Im2Col(d, c.input(0).data<T>(), b0, b1, &patches);
+      Eigen::Map<RowMatrix<T>> out(c.output(0).data<T>() + b0 * rows_per_image * d.o, (b1 - b0) * rows_per_image, d.o);
+      out.noalias() = patches * filter;
+    }
     return OkStatus();
   });
 }
@@ -76,11 +88,16 @@ Status Conv2DBackpropInputKernel(KernelContext& c) {
   KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(TensorToInts(c.input(0)), c.input(1).dims(), c.node()));
   return DispatchFloat(c.input(1).dtype(), "Conv2DBackpropInput", [&]<typename T>() {
     Eigen::Map<const RowMatrix<T>> filter(c.input(1).data<T>(), d.patch_size(), d.o);
-    Eigen::Map<const RowMatrix<T>> dy(c.input(2).data<T>(), d.patches(), d.o);
-    RowMatrix<T> dpatches = dy * filter.transpose();
     T* dx = c.output(0).data<T>();
     std::fill(dx, dx + c.output(0).num_elements(), T(0));
-    ForEachPatchElement(d, [&](int64_t r, int64_t col, int64_t at) { if (at >= 0) dx[at] += dpatches(r, col); });
+    RowMatrix<T> dpatches;
+    int64_t block = ImagesPerBlock(d, sizeof(T)), rows_per_image = d.oh * d.ow;
+    for (int64_t b0 = 0; b0 < d.n; b0 += block) {
+      int64_t b1 = std::min(d.n, b0 + block);
+      Eigen::Map<const RowMatrix<T>> dy(c.input(2).data<T>() + b0 * rows_per_image * d.o, (b1 - b0) * rows_per_image, d.o);
+      dpatches.noalias() = dy * filter.transpose();
+      ForEachPatchElement(d, b0, b1, [&](int64_t r, int64_t col, int64_t at) { if (at >= 0) dx[at] += dpatches(r, col); });
+    }
     return OkStatus();
   });
 }
@@ -88,10 +105,16 @@ Status Conv2DBackpropInputKernel(KernelContext& c) {
 Status Conv2DBackpropFilterKernel(KernelContext& c) {
   KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(c.input(0).dims(), TensorToInts(c.input(1)), c.node()));
   return DispatchFloat(c.input(0).dtype(), "Conv2DBackpropFilter", [&]<typename T>() {
-    RowMatrix<T> patches = Im2Col(d, c.input(0).data<T>());
-    Eigen::Map<const RowMatrix<T>> dy(c.input(2).data<T>(), d.patches(), d.o);
     Eigen::Map<RowMatrix<T>> dw(c.output(0).data<T>(), d.patch_size(), d.o);
-    dw.noalias() = patches.transpose() * dy;
+    dw.setZero();
+    RowMatrix<T> patches;
+    int64_t block = ImagesPerBlock(d, sizeof(T)), rows_per_image = d.oh * d.ow;
+    for (int64_t b0 = 0; b0 < d.n; b0 += block) {
+      int64_t b1 = std::min(d.n, b0 + block);
+      Im2Col(d, c.input(0).data<T>(), b0, b1, &patches);
+      Eigen::Map<const RowMatrix<T>> dy(c.input(2).data<T>() + b0 * rows_per_image * d.o, (b1 - b0) * rows_per_image, d.o);
+      dw.noalias() += patches.transpose() * dy;
+    }
     return OkStatus();
   });
 }

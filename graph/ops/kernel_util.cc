@@ -8,34 +8,11 @@ std::vector<int64_t> RowMajorStrides(const std::vector<int64_t>& dims) {
   return s;
 }
 
-BroadcastIndex::BroadcastIndex(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims)
-    : out_dims_(out_dims), strides_(out_dims.size(), 0) {
+BroadcastCursor::BroadcastCursor(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims)
+    : out_dims_(out_dims), strides_(out_dims.size(), 0), idx_(out_dims.size(), 0) {
   std::vector<int64_t> in_strides = RowMajorStrides(in_dims);
-  size_t offset = out_dims.size() - in_dims.size();
-  for (size_t i = 0; i < in_dims.size(); ++i) {
-    strides_[offset + i] = in_dims[i] == 1 ? 0 : in_strides[i];
-  }
-}
-
-std::vector<int64_t> BroadcastIndex::Indices() const {
-  int64_t n = 1;
-  for (int64_t d : out_dims_) n *= d;
-  std::vector<int64_t> result(n);
-  std::vector<int64_t> idx(out_dims_.size(), 0);
-  int64_t flat = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    result[i] = flat;
-    // Odometer increment, updating the input offset incrementally.
-    for (int d = static_cast<int>(out_dims_.size()) - 1; d >= 0; --d) {
-      if (++idx[d] < out_dims_[d]) {
-        flat += strides_[d];
-        break;
-      }
-      flat -= strides_[d] * (out_dims_[d] - 1);
-      idx[d] = 0;
-    }
-  }
-  return result;
+  size_t lead = out_dims.size() - in_dims.size();
+  for (size_t i = 0; i < in_dims.size(); ++i) strides_[lead + i] = in_dims[i] == 1 ? 0 : in_strides[i];
 }
 
 std::vector<int64_t> TensorToInts(const Tensor& t) {

@@ -31,17 +31,27 @@ Status DispatchAll(DataType dtype, const std::string& what, F&& f) {
   return DispatchTypes<float, double, int32_t, int64_t, uint8_t, bool>(dtype, what, std::forward<F>(f));
 }
 
-// Maps each element of a broadcast output to the flat index of one broadcast input: strides of
-// size-1 (or missing leading) input dims are zero.
-class BroadcastIndex {
+// Walks the elements of a broadcast output in row-major order while tracking the flat offset of
+// the corresponding element of one input, in O(1) amortized per step and without allocating per
+// element (the index-vector form costs gigabytes for large activations).
+class BroadcastCursor {
  public:
-  BroadcastIndex(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims);
-  // Flat input indices for all output elements, in order (reference kernels favour clarity).
-  std::vector<int64_t> Indices() const;
+  BroadcastCursor(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims);
+  int64_t offset() const { return offset_; }
+  void Next() {
+    for (int d = static_cast<int>(out_dims_.size()) - 1; d >= 0; --d) {
+      if (++idx_[d] < out_dims_[d]) {
+        offset_ += strides_[d];
+        return;
+      }
+      offset_ -= strides_[d] * (out_dims_[d] - 1);
+      idx_[d] = 0;
+    }
+  }
 
  private:
-  std::vector<int64_t> out_dims_;
-  std::vector<int64_t> strides_;  // input stride per output dim (0 where broadcast)
+  std::vector<int64_t> out_dims_, strides_, idx_;
+  int64_t offset_ = 0;
 };
 
 // Row-major strides of dims.
@@ -58,9 +68,12 @@ void BroadcastBinary(const Tensor& x, const Tensor& y, Tensor& out, F fn) {
     for (int64_t i = 0; i < n; ++i) o[i] = fn(a[i], b[i]);
     return;
   }
-  std::vector<int64_t> ia = BroadcastIndex(out.dims(), x.dims()).Indices();
-  std::vector<int64_t> ib = BroadcastIndex(out.dims(), y.dims()).Indices();
-  for (int64_t i = 0; i < n; ++i) o[i] = fn(a[ia[i]], b[ib[i]]);
+  if (y.num_elements() == 1) {  // tensor op scalar: the most common broadcast
+    for (int64_t i = 0; i < n; ++i) o[i] = fn(a[x.num_elements() == 1 ? 0 : i], b[0]);
+    if (x.dims() == out.dims()) return;
+  }
+  BroadcastCursor ca(out.dims(), x.dims()), cb(out.dims(), y.dims());
+  for (int64_t i = 0; i < n; ++i, ca.Next(), cb.Next()) o[i] = fn(a[ca.offset()], b[cb.offset()]);
 }
 
 // Reads an int32/int64 tensor into int64s.

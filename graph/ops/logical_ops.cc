@@ -52,16 +52,14 @@ Status SelectV2Shape(InferenceContext& c) {
 
 Status SelectV2Kernel(KernelContext& c) {
   const std::vector<int64_t>& out_dims = c.output(0).dims();
-  std::vector<int64_t> ic = BroadcastIndex(out_dims, c.input(0).dims()).Indices();
-  std::vector<int64_t> it = BroadcastIndex(out_dims, c.input(1).dims()).Indices();
-  std::vector<int64_t> ie = BroadcastIndex(out_dims, c.input(2).dims()).Indices();
+  BroadcastCursor ic(out_dims, c.input(0).dims()), it(out_dims, c.input(1).dims()), ie(out_dims, c.input(2).dims());
   size_t elem = DataTypeSize(c.output(0).dtype());
   const bool* cv = c.input(0).data<bool>();
   const char* tv = static_cast<const char*>(c.input(1).raw_data());
   const char* ev = static_cast<const char*>(c.input(2).raw_data());
   char* out = static_cast<char*>(c.output(0).raw_data());
-  for (size_t i = 0; i < ic.size(); ++i) {
-    std::memcpy(out + i * elem, cv[ic[i]] ? tv + it[i] * elem : ev + ie[i] * elem, elem);
+  for (int64_t i = 0; i < c.output(0).num_elements(); ++i, ic.Next(), it.Next(), ie.Next()) {
+    std::memcpy(out + i * elem, cv[ic.offset()] ? tv + it.offset() * elem : ev + ie.offset() * elem, elem);
   }
   return OkStatus();
 }

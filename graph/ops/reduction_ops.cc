@@ -32,10 +32,10 @@ Status ReduceKernel(KernelContext& c) {
   std::set<int64_t> axes;
   KILN_RETURN_IF_ERROR(NormalizeAxes(TensorToInts(c.input(1)), x.rank(), &axes, " [[node " + c.node().name() + "]]"));
   // Each input element accumulates into the output element with the reduced coordinates dropped:
-  // an input->output index map whose strides are zero along reduced axes.
+  // a cursor over the input whose strides are zero along reduced axes.
   std::vector<int64_t> kept_dims = x.dims();
   for (int64_t a : axes) kept_dims[a] = 1;
-  std::vector<int64_t> out_index = BroadcastIndex(x.dims(), kept_dims).Indices();
+
   int64_t count = 1;
   for (int64_t a : axes) count *= x.dim(a);
   return DispatchNumeric(x.dtype(), c.node().op(), [&]<typename T>() {
@@ -48,8 +48,9 @@ Status ReduceKernel(KernelContext& c) {
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
     std::vector<Acc> acc(n_out, static_cast<Acc>(init));
     const T* in = x.data<T>();
-    for (int64_t i = 0; i < x.num_elements(); ++i) {
-      Acc& a = acc[out_index[i]];
+    BroadcastCursor out_at(x.dims(), kept_dims);  // input element -> its output element
+    for (int64_t i = 0; i < x.num_elements(); ++i, out_at.Next()) {
+      Acc& a = acc[out_at.offset()];
       Acc v = in[i];
       if constexpr (R == Reducer::kSum || R == Reducer::kMean) a += v;
       else if constexpr (R == Reducer::kProd) a *= v;
