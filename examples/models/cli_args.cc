@@ -27,7 +27,8 @@ std::string TrainOptionsUsage() {
          "  --batch B             mini-batch size\n"
          "  --lr X                learning rate\n"
          "  --seed S              graph seed and data shuffling seed (default 1)\n"
-         "  --validation-size N   first N training images held out for validation (default 5000)\n"
+         "  --validation-size N   first N training images held out for validation (default 5000;\n"
+         "                        convnet3: 1000, as its seed)\n"
          "  --train-limit N       use only the first N training images\n"
          "  --max-steps N         stop after N training steps\n"
          "  --save-graph FILE     write the training graph (.pb binary, .pbtxt text)\n";

@@ -18,7 +18,7 @@ struct TrainConfig {
   int64_t batch = -1;
   double learning_rate = -1;
   uint64_t seed = 1;
-  int64_t validation_size = 5000;
+  int64_t validation_size = -1;  // -1: the model's default (TF input_data's 5000; the CS231n seed's 1000)
   int64_t train_limit = -1;      // use only the first N training images (smoke tests)
   int64_t max_steps = -1;        // stop after N steps (smoke tests); for step-based seeds, the step count
   std::string save_graph;        // write the training graph here (.pb or .pbtxt)

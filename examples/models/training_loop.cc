@@ -19,9 +19,9 @@ std::string Fixed(double v, int digits) {
 
 }  // namespace
 
-StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten) {
+StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten, int64_t default_validation) {
   data::LoadOptions options;
-  options.validation_size = config.validation_size;
+  options.validation_size = config.validation_size >= 0 ? config.validation_size : default_validation;
   options.flatten = flatten;
   options.limit = config.train_limit;
   std::string dir = config.data_dir.empty() ? data::DefaultMnistDir() : config.data_dir;

@@ -30,8 +30,9 @@ struct LoopSettings {
   int64_t max_steps;  // -1: no limit
 };
 
-// Loads the configured data set (Debian's Fashion-MNIST by default).
-StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten);
+// Loads the configured data set (Debian's Fashion-MNIST by default), holding out
+// config.validation_size training images, or `default_validation` when that is unset.
+StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten, int64_t default_validation = 5000);
 
 // Mean loss and accuracy over a split, in fixed-size chunks.
 Status Evaluate(Session& sess, const Classifier& model, const data::DataSplit& split, double* loss, double* accuracy);

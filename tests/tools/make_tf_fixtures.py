@@ -276,8 +276,26 @@ def conv_pool():
     fx.close()
 
 
+def checkpoint():
+    """A V2 checkpoint written by tf.compat.v1.train.Saver, for Kiln's reader."""
+    fx = Fixture("checkpoint")
+    g = tf.Graph()
+    with g.as_default():
+        W = tf1.Variable(np.arange(12, dtype=np.float32).reshape(3, 4) / 10, name="W")
+        b = tf1.Variable(np.array([1.5, -2.5], np.float64), name="dense/bias")
+        step = tf1.Variable(np.int64(42), name="global_step")
+        saver = tf1.train.Saver([W, b, step])
+        with tf1.Session(graph=g) as sess:
+            sess.run(tf1.global_variables_initializer())
+            saver.save(sess, os.path.join(fx.dir, "model.ckpt"), write_meta_graph=False)
+    os.remove(os.path.join(fx.dir, "checkpoint"))  # holds an absolute path; the bundle is the fixture
+    fx.value("W", np.arange(12, dtype=np.float32).reshape(3, 4) / 10)
+    fx.value("bias", np.array([1.5, -2.5], np.float64))
+    fx.close()
+
+
 if __name__ == "__main__":
     for make in [softmax_frozen, softmax_frozen_biasadd, mlp_frozen, ops_mix, softmax_grad, softmax_train_step,
-                 conv_pool]:
+                 conv_pool, checkpoint]:
         make()
         print("wrote", make.__name__, file=sys.stderr)
