@@ -31,7 +31,9 @@ std::string TrainOptionsUsage() {
          "                        convnet3: 1000, as its seed)\n"
          "  --train-limit N       use only the first N training images\n"
          "  --max-steps N         stop after N training steps\n"
-         "  --save-graph FILE     write the training graph (.pb binary, .pbtxt text)\n";
+         "  --save-graph FILE     write the training graph (.pb binary, .pbtxt text)\n"
+         "  --checkpoint-dir DIR  save the variables there when training ends (TF V2 checkpoint)\n"
+         "  --resume              first restore the latest checkpoint in --checkpoint-dir\n";
 }
 
 bool ParseTrainArgs(const std::vector<std::string>& args, TrainConfig* c, std::string* error) {
@@ -42,6 +44,10 @@ bool ParseTrainArgs(const std::vector<std::string>& args, TrainConfig* c, std::s
       return false;
     }
     std::string name = a.substr(2);
+    if (name == "resume") {
+      c->resume = true;
+      continue;
+    }
     if (size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
@@ -55,6 +61,7 @@ bool ParseTrainArgs(const std::vector<std::string>& args, TrainConfig* c, std::s
     int64_t n = 0;
     if (name == "data") c->data_dir = value;
     else if (name == "save-graph") c->save_graph = value;
+    else if (name == "checkpoint-dir") c->checkpoint_dir = value;
     else if (name == "epochs") { if (!ParseInt(name, value, 1, &c->epochs, error)) return false; }
     else if (name == "batch") { if (!ParseInt(name, value, 1, &c->batch, error)) return false; }
     else if (name == "seed") { if (!ParseInt(name, value, 0, &n, error)) return false; c->seed = static_cast<uint64_t>(n); }
@@ -73,6 +80,10 @@ bool ParseTrainArgs(const std::vector<std::string>& args, TrainConfig* c, std::s
       *error = "unknown option --" + name;
       return false;
     }
+  }
+  if (c->resume && c->checkpoint_dir.empty()) {
+    *error = "--resume needs --checkpoint-dir";
+    return false;
   }
   return true;
 }

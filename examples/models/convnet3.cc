@@ -85,10 +85,13 @@ StatusOr<TrainResult> TrainConvnet3(const TrainConfig& config, std::ostream& log
 
   tf::Session sess(graph);
   KILN_RETURN_IF_ERROR(sess.run(init));
+  KILN_RETURN_IF_ERROR(MaybeResume(sess, config, log));
   // Training fetches `loss` (the identity that carries the updates); evaluation uses a loss that
   // does not step.
   Classifier model{x, y, eval_loss, accuracy, {}, /*sparse_labels=*/true};
-  return RunTrainingLoop(sess, model, tf::Operation(loss), mnist, {epochs, batch_size, config.seed, config.max_steps}, log);
+  KILN_ASSIGN_OR_RETURN(TrainResult result, RunTrainingLoop(sess, model, tf::Operation(loss), mnist, {epochs, batch_size, config.seed, config.max_steps}, log));
+  KILN_RETURN_IF_ERROR(MaybeSaveCheckpoint(sess, config, result.steps, log));
+  return result;
 }
 
 }  // namespace kiln::models

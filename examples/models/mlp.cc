@@ -50,8 +50,11 @@ StatusOr<TrainResult> TrainMlp(const TrainConfig& config, std::ostream& log) {
 
   tf::Session sess(graph);
   KILN_RETURN_IF_ERROR(sess.run(init));
+  KILN_RETURN_IF_ERROR(MaybeResume(sess, config, log));
   Classifier model{inputs, labels, model_loss, accuracy, {}};
-  return RunStepLoop(sess, model, train_opt, mnist, {num_batches, batch_size, config.seed}, log);
+  KILN_ASSIGN_OR_RETURN(TrainResult result, RunStepLoop(sess, model, train_opt, mnist, {num_batches, batch_size, config.seed}, log));
+  KILN_RETURN_IF_ERROR(MaybeSaveCheckpoint(sess, config, result.steps, log));
+  return result;
 }
 
 }  // namespace kiln::models

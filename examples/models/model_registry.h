@@ -22,6 +22,8 @@ struct TrainConfig {
   int64_t train_limit = -1;      // use only the first N training images (smoke tests)
   int64_t max_steps = -1;        // stop after N steps (smoke tests); for step-based seeds, the step count
   std::string save_graph;        // write the training graph here (.pb or .pbtxt)
+  std::string checkpoint_dir;    // save the variables here (TF V2 checkpoint) when training ends
+  bool resume = false;           // restore the latest checkpoint in checkpoint_dir before training
 };
 
 struct TrainResult {

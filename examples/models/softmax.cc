@@ -53,9 +53,12 @@ StatusOr<TrainResult> TrainSoftmax(const TrainConfig& config, std::ostream& log)
 
   tf::Session sess(graph);
   KILN_RETURN_IF_ERROR(sess.run(init));
+  KILN_RETURN_IF_ERROR(MaybeResume(sess, config, log));
 
   Classifier model{x, y_, cross_entropy, accuracy, {}};
-  return RunTrainingLoop(sess, model, train_step, mnist, {epochs, batch_size, config.seed, config.max_steps}, log);
+  KILN_ASSIGN_OR_RETURN(TrainResult result, RunTrainingLoop(sess, model, train_step, mnist, {epochs, batch_size, config.seed, config.max_steps}, log));
+  KILN_RETURN_IF_ERROR(MaybeSaveCheckpoint(sess, config, result.steps, log));
+  return result;
 }
 
 }  // namespace kiln::models

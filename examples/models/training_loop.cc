@@ -3,7 +3,10 @@
 #include <chrono>
 #include <cstdio>
 
+#include <filesystem>
+
 #include "runtime/data/batcher.h"
+#include "runtime/saver.h"
 
 namespace kiln::models {
 namespace {
@@ -26,6 +29,25 @@ StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten, int6
   options.limit = config.train_limit;
   std::string dir = config.data_dir.empty() ? data::DefaultMnistDir() : config.data_dir;
   return data::LoadMnist(dir, options);
+}
+
+Status MaybeResume(Session& sess, const TrainConfig& config, std::ostream& log) {
+  if (!config.resume) return OkStatus();
+  std::string latest = train::latest_checkpoint(config.checkpoint_dir);
+  if (latest.empty()) return NotFound("--resume: no checkpoint in " + config.checkpoint_dir);
+  KILN_RETURN_IF_ERROR(train::Saver().restore(sess, latest));
+  log << "restored " << latest << std::endl;
+  return OkStatus();
+}
+
+Status MaybeSaveCheckpoint(Session& sess, const TrainConfig& config, int64_t steps, std::ostream& log) {
+  if (config.checkpoint_dir.empty()) return OkStatus();
+  std::error_code ec;
+  std::filesystem::create_directories(config.checkpoint_dir, ec);
+  if (ec) return FailedPrecondition("cannot create " + config.checkpoint_dir + ": " + ec.message());
+  KILN_ASSIGN_OR_RETURN(std::string prefix, train::Saver().save(sess, config.checkpoint_dir + "/model.ckpt", steps));
+  log << "saved " << prefix << std::endl;
+  return OkStatus();
 }
 
 Status Evaluate(Session& sess, const Classifier& model, const data::DataSplit& split, double* loss, double* accuracy) {

@@ -34,6 +34,12 @@ struct LoopSettings {
 // config.validation_size training images, or `default_validation` when that is unset.
 StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten, int64_t default_validation = 5000);
 
+// With config.resume, restores the latest checkpoint of config.checkpoint_dir (an error if there
+// is none); logs what it restored.
+Status MaybeResume(Session& sess, const TrainConfig& config, std::ostream& log);
+// With config.checkpoint_dir, saves every global variable there as model.ckpt-<steps>.
+Status MaybeSaveCheckpoint(Session& sess, const TrainConfig& config, int64_t steps, std::ostream& log);
+
 // Mean loss and accuracy over a split, in fixed-size chunks.
 Status Evaluate(Session& sess, const Classifier& model, const data::DataSplit& split, double* loss, double* accuracy);
 
