@@ -1,6 +1,7 @@
 #include "passes/prune.h"
 
-#include <deque>
+#include <algorithm>
+#include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -27,20 +28,24 @@ StatusOr<std::vector<Node*>> PrunedTopologicalOrder(const std::vector<Output>& f
     for (Node* c : n->control_inputs()) d += needed.count(c) > 0;
     indegree[n] = d;
   }
+  // Among ready nodes the one created first runs first: creation order is the program's order,
+  // and it matters once variables are updated in place. Gradients are built before the updates
+  // that use them, so an update (assign_sub, ApplyAdam) never runs before a backprop op that
+  // still reads the old value of its variable (the race TF's GATE_OP exists to prevent).
+  auto later = [](Node* a, Node* b) { return a->id() > b->id(); };
+  std::priority_queue<Node*, std::vector<Node*>, decltype(later)> ready(later);
   std::vector<Node*> order;
-  std::deque<Node*> ready;
-  // Seed in id order so the plan is deterministic.
   std::vector<Node*> sorted(needed.begin(), needed.end());
   std::sort(sorted.begin(), sorted.end(), [](Node* a, Node* b) { return a->id() < b->id(); });
-  for (Node* n : sorted) if (indegree[n] == 0) ready.push_back(n);
+  for (Node* n : sorted) if (indegree[n] == 0) ready.push(n);
   while (!ready.empty()) {
-    Node* n = ready.front();
-    ready.pop_front();
+    Node* n = ready.top();
+    ready.pop();
     order.push_back(n);
     for (const Use& u : n->uses()) {
       if (!needed.count(u.node)) continue;
       if (u.input_index >= 0 && fed.count(u.node->input(u.input_index))) continue;
-      if (--indegree[u.node] == 0) ready.push_back(u.node);
+      if (--indegree[u.node] == 0) ready.push(u.node);
     }
   }
   if (order.size() != needed.size()) {

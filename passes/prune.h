@@ -10,7 +10,8 @@
 
 namespace kiln {
 
-// The needed nodes, in a topological order (Kahn's algorithm over data + control edges).
+// The needed nodes, in a topological order (Kahn's algorithm over data + control edges, taking the
+// earliest-created ready node first, so the order is the program's wherever dependencies allow).
 // InvalidArgument naming nodes on a cycle if there is one.
 StatusOr<std::vector<Node*>> PrunedTopologicalOrder(const std::vector<Output>& fetches, const std::vector<Node*>& targets,
                                                     const std::set<Output>& fed);

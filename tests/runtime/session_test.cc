@@ -134,6 +134,23 @@ TEST_F(SessionTest, ControlDependenciesAreHonored) {
   ExpectValues(sess.run(read).value(), {}, {2});
 }
 
+TEST_F(SessionTest, UpdatesRunAfterEarlierReadsOfTheirVariable) {
+  // A read created before an in-place update sees the old value even when the update is ready
+  // first (variable reads alias the variable, so execution order decides): program order wins,
+  // which keeps backprop from reading weights an optimizer already moved.
+  Variable w(constant(Values({1}, {1})), "w");
+  Output read = w.value();
+  for (int i = 0; i < 5; ++i) read = identity(read);
+  Output y = read * 2.0;
+  Output update = w.assign_sub(constant(Values({1}, {1})));
+  Session sess(g);
+  ASSERT_TRUE(sess.run(global_variables_initializer()).ok());
+  auto out = sess.run({y, Operation(update)});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectValues((*out)[0], {1}, {2});
+  ExpectValues(sess.run(w).value(), {1}, {0});
+}
+
 TEST_F(SessionTest, FetchingTheStringNameOfAnOpRunsIt) {
   Variable counter(zeros({}), "counter");
   counter.assign_add(constant(1.0), "bump");
