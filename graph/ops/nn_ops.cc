@@ -188,14 +188,26 @@ Status SoftmaxXentShape(InferenceContext& c) {
   return OkStatus();
 }
 
-// TF's _SoftmaxCrossEntropyWithLogitsGrad: d logits = dloss[:,None] * backprop (the second-order
-// term through backprop is added when backprop itself is differentiated); d labels =
-// dloss[:,None] * -log_softmax(logits).
+// The backprop output (p - labels, p = softmax(logits)) differentiated with gradient gg: its
+// Jacobian w.r.t. logits is the softmax Jacobian, giving (gg - sum(gg * p)) * p. Null when gg is
+// absent or the gradients pass's ZerosLike filler (TF's `_is_zeros_tensor` check), so first-order
+// training graphs carry no extra nodes.
+Output BackpropOutputGrad(const Output& gg, const Output& logits) {
+  if (!gg || gg.node->op() == "ZerosLike") return Output();
+  Output p = nn::softmax(logits);
+  return (gg - reduce_sum(gg * p, {1}, true)) * p;
+}
+
+// TF's _SoftmaxCrossEntropyWithLogitsGrad: d logits = dloss[:,None] * backprop (+ the term
+// above); d labels = dloss[:,None] * -log_softmax(logits), and -gg through backprop, which TF
+// leaves out.
 Status SoftmaxXentGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
   Output backprop(const_cast<Node*>(&op), 1);
   Output g = reshape(dy[0], {-1, 1});
-  (*dx)[0] = g * backprop;
-  (*dx)[1] = g * negative(nn::log_softmax(op.input(0)));
+  Output second = BackpropOutputGrad(dy[1], op.input(0));
+  (*dx)[0] = second ? g * backprop + second : g * backprop;
+  Output labels = g * negative(nn::log_softmax(op.input(0)));
+  (*dx)[1] = second ? labels - dy[1] : labels;
   return OkStatus();
 }
 
@@ -240,7 +252,9 @@ Status SparseSoftmaxXentShape(InferenceContext& c) {
 }
 
 Status SparseSoftmaxXentGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
-  (*dx)[0] = reshape(dy[0], {-1, 1}) * Output(const_cast<Node*>(&op), 1);
+  Output grad = reshape(dy[0], {-1, 1}) * Output(const_cast<Node*>(&op), 1);
+  Output second = BackpropOutputGrad(dy[1], op.input(0));
+  (*dx)[0] = second ? grad + second : grad;
   return OkStatus();
 }
 

@@ -41,9 +41,12 @@ Status ReduceKernel(KernelContext& c) {
   return DispatchNumeric(x.dtype(), c.node().op(), [&]<typename T>() {
     T* out = c.output(0).data<T>();
     int64_t n_out = c.output(0).num_elements();
-    T init = R == Reducer::kMax ? std::numeric_limits<T>::lowest()
-           : R == Reducer::kMin ? std::numeric_limits<T>::max()
-           : R == Reducer::kProd ? T(1) : T(0);
+    // Max/Min start from -inf/+inf for floats (so a window of infinities reduces to infinity),
+    // and from the extreme values for integers.
+    constexpr bool kFloat = std::is_floating_point_v<T>;
+    T lowest = kFloat ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+    T highest = kFloat ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::max();
+    T init = R == Reducer::kMax ? lowest : R == Reducer::kMin ? highest : R == Reducer::kProd ? T(1) : T(0);
     // Accumulate sums in double for float types: the reference must not lose precision.
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
     std::vector<Acc> acc(n_out, static_cast<Acc>(init));
