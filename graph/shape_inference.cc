@@ -14,9 +14,14 @@ bool InferenceContext::InputAsInts(int i, std::vector<int64_t>* out) const {
   return true;
 }
 
-Shape InferenceContext::InputAsPartialShape(int i) const {
+StatusOr<Shape> InferenceContext::InputAsPartialShape(int i) const {
   std::vector<int64_t> dims;
-  if (InputAsInts(i, &dims)) return Shape(dims);
+  if (InputAsInts(i, &dims)) {
+    for (int64_t d : dims) {
+      if (d < -1) return error("Dimension " + std::to_string(d) + " must be >= -1 (-1 means unknown)");
+    }
+    return Shape(dims);
+  }
   const Output& in = node_.input(i);
   if (in.node->op() == "Shape" && in.node->num_inputs() == 1) return in.node->input(0).type().shape;
   const Shape& s = input_shape(i);

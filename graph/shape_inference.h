@@ -30,7 +30,8 @@ class InferenceContext {
   bool InputAsInts(int i, std::vector<int64_t>* out) const;
   // Reads a shape-valued input (Reshape's `shape`) as a partial shape: from its value when known,
   // from the shape of x when the input is Shape(x) (TF's MakeShapeFromShapeTensor).
-  Shape InputAsPartialShape(int i) const;
+  // A known value below -1 is an error naming the dimension.
+  StatusOr<Shape> InputAsPartialShape(int i) const;
 
   int num_outputs() const { return static_cast<int>(outputs_->size()); }
   void set_output_shape(int i, Shape s) { (*outputs_)[i].shape = std::move(s); }

@@ -137,6 +137,13 @@ Status Executable::Run(const std::vector<Tensor>& feed_values, std::vector<Tenso
         return FailedPrecondition("Attempting to use uninitialized value " + slot.var->name + "\n\t [[node " +
                                   where->name() + " (op: " + where->op() + ")]]");
       }
+      if (k < step.reads_variable.size() && step.reads_variable[k] && slot.var->value.dims() != slot.type.shape.dims()) {
+        // Plans are compiled for fixed variable shapes; an assign with validate_shape=false that
+        // changed one must not let kernels read past the new buffer.
+        return Unimplemented("variable " + slot.var->name + " now has shape " + slot.var->value.shape().ToString() +
+                             " but node " + step.node->name() + " was compiled for " + slot.type.shape.ToString() +
+                             " (variables whose shape changes after assign(validate_shape=false) are not supported)");
+      }
       scratch_[k] = SlotData(slot, feed_values);
     }
     if (step.fn(step.closure.get(), scratch_.data(), step.sizes.data()) != 0) return step.closure->status;

@@ -140,7 +140,7 @@ Status ConstShape(InferenceContext& c) {
 
 // Reshape: `shape` may hold one -1, inferred from the element count (TF's rules and messages).
 Status ReshapeShape(InferenceContext& c) {
-  Shape target = c.InputAsPartialShape(1);
+  KILN_ASSIGN_OR_RETURN(Shape target, c.InputAsPartialShape(1));
   if (target.unknown_rank()) {
     c.set_output_shape(0, target);
     return OkStatus();
@@ -210,12 +210,13 @@ Status OneHotShape(InferenceContext& c) {
 }
 
 Status FillShape(InferenceContext& c) {
-  c.set_output_shape(0, c.InputAsPartialShape(0));
+  KILN_ASSIGN_OR_RETURN(Shape target, c.InputAsPartialShape(0));
+  c.set_output_shape(0, target);
   return OkStatus();
 }
 
 Status BroadcastToShape(InferenceContext& c) {
-  Shape target = c.InputAsPartialShape(1);
+  KILN_ASSIGN_OR_RETURN(Shape target, c.InputAsPartialShape(1));
   Shape out;
   KILN_RETURN_IF_ERROR(c.BroadcastShapes(c.input_shape(0), target, &out));
   if (!target.unknown_rank() && out.rank() != target.rank()) return c.error("BroadcastTo cannot reduce rank");

@@ -155,7 +155,7 @@ Status Conv2DShape(InferenceContext& c) {
 
 Status BackpropShape(InferenceContext& c, int sizes_input) {
   KILN_RETURN_IF_ERROR(CheckConvAttrs(c));
-  Shape s = c.InputAsPartialShape(sizes_input);
+  KILN_ASSIGN_OR_RETURN(Shape s, c.InputAsPartialShape(sizes_input));
   if (!s.unknown_rank() && s.rank() != 4) return c.error("sizes must describe a rank-4 tensor");
   c.set_output_shape(0, s.unknown_rank() ? Shape::Unknown(4) : s);
   return OkStatus();

@@ -66,7 +66,8 @@ Status ReluKernel(KernelContext& c) {
   return DispatchNumeric(c.input(0).dtype(), "Relu", [&]<typename T>() {
     const T* x = c.input(0).data<T>();
     T* y = c.output(0).data<T>();
-    for (int64_t i = 0; i < c.output(0).num_elements(); ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+    // x < 0 rather than x > 0: NaN stays NaN, as TF's CPU kernel returns it.
+    for (int64_t i = 0; i < c.output(0).num_elements(); ++i) y[i] = x[i] < T(0) ? T(0) : x[i];
     return OkStatus();
   });
 }

@@ -85,7 +85,7 @@ Status SliceShape(InferenceContext& c) {
     c.set_output_shape(0, in.unknown_rank() ? in : Shape::Unknown(in.rank()));
     return OkStatus();
   }
-  Shape sizes = c.InputAsPartialShape(2);
+  KILN_ASSIGN_OR_RETURN(Shape sizes, c.InputAsPartialShape(2));
   if (static_cast<int>(begin.size()) != in.rank() || sizes.rank() != in.rank()) {
     return c.error("begin and size must have one entry per input dimension");
   }

@@ -159,7 +159,8 @@ void RegisterPoolOps(OpRegistry& r) {
                  }));
   r.Register(PoolOp("AvgPoolGrad", false).Input("orig_input_shape: int32").Input("grad: T").Output("output: T")
                  .Shape([](InferenceContext& c) {
-                   c.set_output_shape(0, c.InputAsPartialShape(0));
+                   KILN_ASSIGN_OR_RETURN(Shape target, c.InputAsPartialShape(0));
+  c.set_output_shape(0, target);
                    return OkStatus();
                  })
                  .Kernel(AvgPoolGradKernel));

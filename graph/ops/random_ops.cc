@@ -70,7 +70,8 @@ Status RandomKernel(KernelContext& c) {
 }
 
 Status RandomShape(InferenceContext& c) {
-  c.set_output_shape(0, c.InputAsPartialShape(0));
+  KILN_ASSIGN_OR_RETURN(Shape target, c.InputAsPartialShape(0));
+  c.set_output_shape(0, target);
   return OkStatus();
 }
 

@@ -20,10 +20,20 @@ Status VariableKernel(KernelContext& c) { return OkStatus(); }
 
 Status AssignShape(InferenceContext& c) {
   if (c.attr<bool>("validate_shape")) {
-    StatusOr<Shape> m = c.input_shape(0).Merge(c.input_shape(1));
+    const Shape& a = c.input_shape(0);
+    const Shape& b = c.input_shape(1);
+    StatusOr<Shape> m = a.Merge(b);
     if (!m.ok()) {
-      return c.error("Shapes must be equal rank, but are " + std::to_string(c.input_shape(0).rank()) + " and " +
-                     std::to_string(c.input_shape(1).rank()) + ": " + m.status().message());
+      if (a.rank() != b.rank()) {
+        return c.error("Shapes must be equal rank, but are " + std::to_string(a.rank()) + " and " + std::to_string(b.rank()));
+      }
+      for (int d = 0; d < a.rank(); ++d) {
+        if (a.dim(d) >= 0 && b.dim(d) >= 0 && a.dim(d) != b.dim(d)) {
+          return c.error("Dimension " + std::to_string(d) + " in both shapes must be equal, but are " +
+                         std::to_string(a.dim(d)) + " and " + std::to_string(b.dim(d)));
+        }
+      }
+      return c.error(m.status().message());
     }
     c.set_output_shape(0, *m);
   } else {

@@ -187,6 +187,24 @@ TEST_F(GradientsTest, GradYsOfTheWrongCountIsAnError) {
   EXPECT_NE(grads.status().message().find("2 grad_ys for 1 ys"), std::string::npos) << grads.status().message();
 }
 
+TEST_F(GradientsTest, RepeatedYsAndXsAreEachCounted) {
+  // tf.gradients([y, y], [x, x]): y counts twice, and each x slot gets the same gradient.
+  auto x = placeholder(float64, {2}, "x");
+  Output y = x * x;
+  auto grads = Gradients({y, y}, {x, x});
+  ASSERT_TRUE(grads.ok()) << grads.status().ToString();
+  FeedDict feeds = {{x, D({1, -2}, {2})}};
+  ExpectValues(Eval((*grads)[0], feeds), {2}, {4, -8});
+  ExpectValues(Eval((*grads)[1], feeds), {2}, {4, -8});
+}
+
+TEST_F(GradientsTest, GradYOfAnotherDtypeIsAnError) {
+  auto x = placeholder(float64, {2}, "x");
+  auto grads = Gradients({x * 3.0}, {x}, {constant(Values({1, 1}, {2}))});  // float for a double y
+  ASSERT_FALSE(grads.ok());
+  EXPECT_NE(grads.status().message().find("float"), std::string::npos) << grads.status().message();
+}
+
 TEST_F(GradientsTest, UnconnectedXGetsNoGradient) {
   auto x = placeholder(float64, {2}, "x");
   auto z = placeholder(float64, {2}, "z");

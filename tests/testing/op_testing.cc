@@ -1,9 +1,9 @@
 #include "tests/testing/op_testing.h"
 
 #include <cmath>
-#include <random>
 
 #include "passes/gradients.h"
+#include "tests/testing/gradient_checker.h"
 
 namespace kiln::testing {
 
@@ -68,51 +68,12 @@ void ExpectValues(const Tensor& t, const std::vector<int64_t>& dims, const std::
 
 double MaxGradientError(const Output& y, const std::vector<Output>& xs, const std::vector<Tensor>& x_values,
                         const FeedDict& other_feeds) {
-  Graph& g = *y.graph();
-  auto guard = as_default(g);
-  EXPECT_TRUE(y.shape().IsFullyDefined()) << "y needs a fully known shape, got " << y.shape().ToString();
-  std::mt19937 rng(42);
-  std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  Tensor w(y.dtype(), y.shape().dims());
-  for (int64_t i = 0; i < w.num_elements(); ++i) w.data<double>()[i] = dist(rng);
-  Output loss = reduce_sum(y * constant(w));
-  StatusOr<std::vector<Output>> grads = Gradients({loss}, xs);
-  EXPECT_TRUE(grads.ok()) << grads.status().ToString();
-  if (!grads.ok()) return INFINITY;
-  Session sess(g);
-  FeedDict feeds = other_feeds;
-  for (size_t i = 0; i < xs.size(); ++i) feeds.emplace_back(xs[i], x_values[i].Clone());
-  std::vector<Fetch> fetches;
-  for (const Output& d : *grads) {
-    EXPECT_TRUE(d) << "no gradient reached an x";
-    if (!d) return INFINITY;
-    fetches.push_back(d);
-  }
-  StatusOr<std::vector<Tensor>> symbolic = sess.run(fetches, feeds);
-  EXPECT_TRUE(symbolic.ok()) << symbolic.status().ToString();
-  if (!symbolic.ok()) return INFINITY;
-  auto loss_at = [&]() {
-    StatusOr<Tensor> l = sess.run(loss, feeds);
-    EXPECT_TRUE(l.ok()) << l.status().ToString();
-    return l.ok() ? l->scalar<double>() : NAN;
-  };
-  const double h = 1e-6;
-  double worst = 0;
-  for (size_t k = 0; k < xs.size(); ++k) {
-    Tensor& x = feeds[other_feeds.size() + k].second;
-    for (int64_t i = 0; i < x.num_elements(); ++i) {
-      double saved = x.data<double>()[i];
-      x.data<double>()[i] = saved + h;
-      double up = loss_at();
-      x.data<double>()[i] = saved - h;
-      double down = loss_at();
-      x.data<double>()[i] = saved;
-      double numeric = (up - down) / (2 * h);
-      double analytic = (*symbolic)[k].data<double>()[i];
-      worst = std::max(worst, std::abs(analytic - numeric) / std::max(1.0, std::abs(numeric)));
-    }
-  }
-  return worst;
+  // One mechanism: the full-Jacobian checker of gradient_checker.h.
+  GradientCheckOptions options;
+  options.other_feeds = other_feeds;
+  StatusOr<double> error = ComputeGradientError(xs, x_values, y, options);
+  EXPECT_TRUE(error.ok()) << error.status().ToString();
+  return error.ok() ? *error : INFINITY;
 }
 
 }  // namespace kiln::testing

@@ -30,10 +30,9 @@ Tensor Eval(const Output& fetch, const FeedDict& feeds = {});
 void ExpectValues(const Tensor& t, const std::vector<int64_t>& dims, const std::vector<double>& expected,
                   double tol = 1e-6);
 
-// The largest difference between the symbolic gradient of L = sum(y * w) (w a fixed random tensor
-// of y's shape, so every Jacobian entry matters) with respect to each x and the central difference
-// (L(x + h) - L(x - h)) / 2h, relative to max(1, |numeric|). xs must be DT_DOUBLE placeholders of
-// fully known shape in y's graph; `x_values` feeds them.
+// The largest difference between the symbolic and the central-difference Jacobians of y with
+// respect to xs, relative to max(1, |numeric|) (gradient_checker.h's ComputeGradientError). xs
+// must be DT_DOUBLE placeholders in y's graph; `x_values` feeds them.
 double MaxGradientError(const Output& y, const std::vector<Output>& xs, const std::vector<Tensor>& x_values,
                         const FeedDict& other_feeds = {});
 

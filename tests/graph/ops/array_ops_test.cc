@@ -213,6 +213,14 @@ TEST_F(ArrayOpsTest, FillTakesItsShapeFromAPartiallyKnownShapeTensor) {
   EXPECT_EQ(zeros_like(x).shape().ToString(), "[?,3]");
 }
 
+TEST_F(ArrayOpsTest, FillWithANegativeDimensionIsAnError) {
+  // -1 in a shape tensor reads as "unknown" for shape inference; anything below is invalid, and
+  // must not become an unknown dimension that fails later as "cannot plan".
+  Output f = fill(constant(std::vector<int32_t>{-3, 2}), constant(1.0), "f");
+  EXPECT_FALSE(f);
+  EXPECT_NE(g.build_status().message().find("-3"), std::string::npos) << g.build_status().message();
+}
+
 TEST_F(ArrayOpsTest, BroadcastToRepeatsAlongNewAndUnitAxes) {
   auto v = constant(Values({4, 5}, {2}));
   ExpectValues(Eval(broadcast_to(v, IntsLike(v, {3, 2}))), {3, 2}, {4, 5, 4, 5, 4, 5});

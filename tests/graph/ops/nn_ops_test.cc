@@ -74,6 +74,13 @@ TEST_F(NnOpsTest, ReluZeroesNegatives) {
   ExpectValues(i, {2}, {0, 5});
 }
 
+TEST_F(NnOpsTest, ReluPropagatesNaNAndKeepsInfinities) {
+  // TF's CPU Relu is max(x, 0) in Eigen and returns NaN for NaN (a 0 hides the NaN; TF treats
+  // that as a bug, issues #32730 and #40072).
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  ExpectValues(Eval(nn::relu(constant(Values({nan, inf, -inf}, {3})))), {3}, {nan, inf, 0});
+}
+
 TEST_F(NnOpsTest, ReluGradPassesGradientWhereFeaturesArePositive) {
   auto grad = constant(Values({10, 20, 30, 40}, {4}));
   auto features = constant(Values({-1, 0, 0.5, 2}, {4}));
