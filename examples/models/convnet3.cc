@@ -15,7 +15,6 @@
 #include "examples/models/model_registry.h"
 #include "examples/models/training_loop.h"
 #include "graph/builder/kiln.h"
-#include "graph/graphdef.h"
 #include "passes/gradients.h"
 #include "runtime/session.h"
 
@@ -79,19 +78,12 @@ StatusOr<TrainResult> TrainConvnet3(const TrainConfig& config, std::ostream& log
   auto loss = training_step(scores, y, params, learning_rate);
   auto accuracy = tf::reduce_mean(tf::cast(tf::equal(tf::argmax(scores, 1), y), tf::float32), {}, false, "accuracy");
   auto eval_loss = tf::reduce_mean(tf::nn::sparse_softmax_cross_entropy_with_logits(y, scores), {}, false, "eval_loss");
-  auto init = tf::global_variables_initializer();
-  KILN_RETURN_IF_ERROR(graph.build_status());
-  if (!config.save_graph.empty()) KILN_RETURN_IF_ERROR(tf::SaveGraph(graph, config.save_graph));
-
-  tf::Session sess(graph);
-  KILN_RETURN_IF_ERROR(sess.run(init));
-  KILN_RETURN_IF_ERROR(MaybeResume(sess, config, log));
   // Training fetches `loss` (the identity that carries the updates); evaluation uses a loss that
   // does not step.
   Classifier model{x, y, eval_loss, accuracy, {}, /*sparse_labels=*/true};
-  KILN_ASSIGN_OR_RETURN(TrainResult result, RunTrainingLoop(sess, model, tf::Operation(loss), mnist, {epochs, batch_size, config.seed, config.max_steps}, log));
-  KILN_RETURN_IF_ERROR(MaybeSaveCheckpoint(sess, config, result.steps, log));
-  return result;
+  return RunInSession(graph, config, log, [&](tf::Session& sess) {
+    return RunTrainingLoop(sess, model, tf::Operation(loss), mnist, {epochs, batch_size, config.seed, config.max_steps}, log);
+  });
 }
 
 }  // namespace kiln::models

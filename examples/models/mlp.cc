@@ -13,7 +13,6 @@
 #include "examples/models/model_registry.h"
 #include "examples/models/training_loop.h"
 #include "graph/builder/kiln.h"
-#include "graph/graphdef.h"
 #include "runtime/session.h"
 #include "train/optimizer.h"
 
@@ -44,17 +43,10 @@ StatusOr<TrainResult> TrainMlp(const TrainConfig& config, std::ostream& log) {
 
   auto correct_prediction = tf::equal(tf::argmax(logits, 1), tf::argmax(labels, 1));
   auto accuracy = tf::reduce_mean(tf::cast(correct_prediction, tf::float32), {}, false, "accuracy");
-  auto init = tf::global_variables_initializer();
-  KILN_RETURN_IF_ERROR(graph.build_status());
-  if (!config.save_graph.empty()) KILN_RETURN_IF_ERROR(tf::SaveGraph(graph, config.save_graph));
-
-  tf::Session sess(graph);
-  KILN_RETURN_IF_ERROR(sess.run(init));
-  KILN_RETURN_IF_ERROR(MaybeResume(sess, config, log));
   Classifier model{inputs, labels, model_loss, accuracy, {}};
-  KILN_ASSIGN_OR_RETURN(TrainResult result, RunStepLoop(sess, model, train_opt, mnist, {num_batches, batch_size, config.seed}, log));
-  KILN_RETURN_IF_ERROR(MaybeSaveCheckpoint(sess, config, result.steps, log));
-  return result;
+  return RunInSession(graph, config, log, [&](tf::Session& sess) {
+    return RunStepLoop(sess, model, train_opt, mnist, {num_batches, batch_size, config.seed}, log);
+  });
 }
 
 }  // namespace kiln::models

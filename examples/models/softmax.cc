@@ -13,7 +13,6 @@
 #include "examples/models/model_registry.h"
 #include "examples/models/training_loop.h"
 #include "graph/builder/kiln.h"
-#include "graph/graphdef.h"
 #include "runtime/data/mnist.h"
 #include "runtime/session.h"
 #include "train/optimizer.h"
@@ -47,18 +46,10 @@ StatusOr<TrainResult> TrainSoftmax(const TrainConfig& config, std::ostream& log)
   // Evaluation.
   auto correct_prediction = tf::equal(tf::argmax(y, 1), tf::argmax(y_, 1));
   auto accuracy = tf::reduce_mean(tf::cast(correct_prediction, tf::float32), {}, false, "accuracy");
-  auto init = tf::global_variables_initializer();
-  KILN_RETURN_IF_ERROR(graph.build_status());
-  if (!config.save_graph.empty()) KILN_RETURN_IF_ERROR(tf::SaveGraph(graph, config.save_graph));
-
-  tf::Session sess(graph);
-  KILN_RETURN_IF_ERROR(sess.run(init));
-  KILN_RETURN_IF_ERROR(MaybeResume(sess, config, log));
-
   Classifier model{x, y_, cross_entropy, accuracy, {}};
-  KILN_ASSIGN_OR_RETURN(TrainResult result, RunTrainingLoop(sess, model, train_step, mnist, {epochs, batch_size, config.seed, config.max_steps}, log));
-  KILN_RETURN_IF_ERROR(MaybeSaveCheckpoint(sess, config, result.steps, log));
-  return result;
+  return RunInSession(graph, config, log, [&](tf::Session& sess) {
+    return RunTrainingLoop(sess, model, train_step, mnist, {epochs, batch_size, config.seed, config.max_steps}, log);
+  });
 }
 
 }  // namespace kiln::models

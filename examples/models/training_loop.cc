@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "graph/graphdef.h"
+#include "graph/ops/state_ops.h"
 #include "runtime/data/batcher.h"
 #include "runtime/saver.h"
 
@@ -48,6 +50,19 @@ Status MaybeSaveCheckpoint(Session& sess, const TrainConfig& config, int64_t ste
   KILN_ASSIGN_OR_RETURN(std::string prefix, train::Saver().save(sess, config.checkpoint_dir + "/model.ckpt", steps));
   log << "saved " << prefix << std::endl;
   return OkStatus();
+}
+
+StatusOr<TrainResult> RunInSession(Graph& graph, const TrainConfig& config, std::ostream& log,
+                                   const std::function<StatusOr<TrainResult>(Session&)>& loop) {
+  Operation init = global_variables_initializer(&graph);
+  KILN_RETURN_IF_ERROR(graph.build_status());
+  if (!config.save_graph.empty()) KILN_RETURN_IF_ERROR(SaveGraph(graph, config.save_graph));
+  Session sess(graph);
+  KILN_RETURN_IF_ERROR(sess.run(init));
+  KILN_RETURN_IF_ERROR(MaybeResume(sess, config, log));
+  KILN_ASSIGN_OR_RETURN(TrainResult result, loop(sess));
+  KILN_RETURN_IF_ERROR(MaybeSaveCheckpoint(sess, config, result.steps, log));
+  return result;
 }
 
 Status Evaluate(Session& sess, const Classifier& model, const data::DataSplit& split, double* loss, double* accuracy) {

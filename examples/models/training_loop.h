@@ -2,6 +2,7 @@
 // sess.run({train_op, loss}, feed_dict), validation after each epoch, test accuracy at the end.
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <vector>
 
@@ -33,6 +34,12 @@ struct LoopSettings {
 // Loads the configured data set (Debian's Fashion-MNIST by default), holding out
 // config.validation_size training images, or `default_validation` when that is unset.
 StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten, int64_t default_validation = 5000);
+
+// What every seed model does around its training loop: creates the global-variables initializer,
+// reports any graph build error, writes the graph for --save-graph, opens a Session, initializes
+// (or resumes from --checkpoint-dir), runs `loop`, and saves a checkpoint when one was asked for.
+StatusOr<TrainResult> RunInSession(Graph& graph, const TrainConfig& config, std::ostream& log,
+                                   const std::function<StatusOr<TrainResult>(Session&)>& loop);
 
 // With config.resume, restores the latest checkpoint of config.checkpoint_dir (an error if there
 // is none); logs what it restored.
