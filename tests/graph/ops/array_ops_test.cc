@@ -18,7 +18,6 @@ using testing::Values;
 using ArrayOpsTest = testing::GraphTest;
 
 Tensor D(const std::vector<double>& v, const std::vector<int64_t>& dims) { return Values(v, dims, DT_DOUBLE); }
-Tensor I32(const std::vector<double>& v, const std::vector<int64_t>& dims) { return Values(v, dims, DT_INT32); }
 
 // ---- placeholders, constants, identity ----
 
