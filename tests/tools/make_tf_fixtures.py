@@ -9,6 +9,7 @@ same as text), input and expected-output .npy files, and manifest.txt:
 Rerun (needs TensorFlow, e.g. in a venv outside the repo):
     /work/venv-tf/bin/python tests/tools/make_tf_fixtures.py
 Kiln's test suite reads the files and never needs TensorFlow.
+tests/data/tf/README.md describes each fixture and the TF version that made it.
 """
 import os
 import sys
@@ -169,6 +170,8 @@ def ops_mix():
         f(tf.reduce_mean(R, axis=-1, name="mean_neg"))
         f(tf.argmax(A, 0, name="argmax0"), 0)
         f(tf.argmax(A, 1, output_type=tf.int32, name="argmax1_i32"), 0)
+        f(tf.argmax(A, 1, name="argmax1"), 0)
+        f(tf.argmax(A, 0, output_type=tf.int32, name="argmax0_i32"), 0)
         f(tf.equal(I, tf.constant(1, tf.int64), name="eq"), 0)
         f(tf.cast(tf.equal(I, tf.constant(2, tf.int64)), tf.float32, name="cast_bool"), 0)
         f(tf.cast(F, tf.int32, name="cast_trunc"), 0)
