@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/kernels/library_kernel.h"
+#include "runtime/thread_pool.h"
+
 namespace kiln {
 namespace {
 
@@ -21,11 +24,12 @@ std::vector<bool> RefInputMask(const Node& node) {
 StatusOr<std::unique_ptr<Executable>> Executable::Compile(const std::vector<FeedSpec>& feeds,
                                                           const std::vector<Output>& fetches,
                                                           const std::vector<Node*>& targets, VariableStore* variables,
-                                                          std::map<std::string, RngState>* rng_states) {
+                                                          std::map<std::string, RngState>* rng_states,
+                                                          const CompileOptions& options) {
   std::unique_ptr<Executable> exe(new Executable());
   KILN_ASSIGN_OR_RETURN(exe->spec_, SpecializeForRun(feeds, fetches, targets));
   KILN_RETURN_IF_ERROR(exe->BuildSlots(variables));
-  KILN_RETURN_IF_ERROR(exe->BuildSteps(rng_states));
+  KILN_RETURN_IF_ERROR(exe->BuildSteps(rng_states, options));
   exe->BuildLiveness();
   for (const Output& f : exe->spec_.fetches) exe->fetch_slots_.push_back(exe->slot_of_.at({f.node, f.index}));
   return exe;
@@ -79,7 +83,9 @@ Status Executable::BuildSlots(VariableStore* variables) {
   return OkStatus();
 }
 
-Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states) {
+Executable::~Executable() = default;
+
+Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states, const CompileOptions& options) {
   std::map<const Node*, bool> is_feed;
   for (Node* f : spec_.feed_nodes) is_feed[f] = true;
   for (Node* n : spec_.graph->nodes()) {  // id order is topological: the graph was built in order
@@ -100,26 +106,51 @@ Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states) {
     step.node = n;
     step.control_flow = control_flow;
     step.fn = &RunReferenceStep;
-    step.closure = std::make_unique<ReferenceStep>();
-    step.closure->node = n;
+    step.reference = std::make_unique<ReferenceStep>();
+    step.closure = step.reference.get();
+    ReferenceStep& ref = *step.reference;
+    ref.node = n;
     std::vector<bool> ref_mask = RefInputMask(*n);
     for (int i = 0; i < n->num_inputs(); ++i) {
       int s = slot_of_.at({n->input(i).node, n->input(i).index});
       const Slot& slot = slots_[s];
       step.operands.push_back(s);
-      step.closure->inputs.push_back(slot.type);
+      ref.inputs.push_back(slot.type);
       bool variable = slot.kind == SlotKind::kVariable;
-      step.closure->ref_inputs.push_back(variable && ref_mask[i] ? slot.var : nullptr);
+      ref.ref_inputs.push_back(variable && ref_mask[i] ? slot.var : nullptr);
       step.reads_variable.push_back(variable && !ref_mask[i]);
     }
     for (int o = 0; o < n->num_outputs(); ++o) {
       int s = slot_of_.at({n, o});
       step.operands.push_back(s);
-      step.closure->outputs.push_back(slots_[s].type);
+      ref.outputs.push_back(slots_[s].type);
     }
-    if (n->def().is_stateful && n->FindAttr("seed2")) step.closure->rng = &(*rng_states)[n->name()];
+    if (n->def().is_stateful && n->FindAttr("seed2")) ref.rng = &(*rng_states)[n->name()];
+    KILN_RETURN_IF_ERROR(UseLibraryKernel(step, options));
     steps_.push_back(std::move(step));
   }
+  return OkStatus();
+}
+
+Status Executable::UseLibraryKernel(Step& step, const CompileOptions& options) {
+  const OpLowering& lowering = step.node->def().lowering;
+  if (options.reference_kernels_only || lowering.kind != OpLowering::Kind::kLibrary) return OkStatus();
+  LibraryKernelFactory factory = FindLibraryKernel(lowering.library_kernel);
+  if (!factory) return OkStatus();
+  for (size_t k = 0; k < step.operands.size(); ++k) {
+    // Library kernels read and write plain buffers; a ref operand (a variable updated in place, whose
+    // storage a kernel could see reallocated) stays with the reference kernel.
+    if (k < step.reference->ref_inputs.size() && step.reference->ref_inputs[k]) return OkStatus();
+  }
+  ThreadPool* pool = options.thread_pool ? options.thread_pool : DefaultThreadPool();
+  LibraryKernelArgs args{*step.node, step.reference->inputs, step.reference->outputs, pool};
+  StatusOr<std::unique_ptr<LibraryKernel>> kernel = factory(args);
+  if (!kernel.ok()) return kernel.status();
+  if (!*kernel) return OkStatus();
+  step.library = std::make_unique<LibraryStep>();
+  step.library->kernel = std::move(*kernel);
+  step.fn = &RunLibraryStep;
+  step.closure = step.library.get();
   return OkStatus();
 }
 
@@ -170,7 +201,9 @@ Status Executable::RunStep(Step& step, const std::vector<Tensor>& feeds) {
     }
     scratch_[k] = SlotData(slot, feeds);
   }
-  if (step.fn(step.closure.get(), scratch_.data(), step.sizes.data()) != 0) return step.closure->status;
+  if (step.fn(step.closure, scratch_.data(), step.sizes.data()) != 0) {
+    return step.library ? step.library->status : step.reference->status;
+  }
   return OkStatus();
 }
 

@@ -16,6 +16,17 @@
 
 namespace kiln {
 
+class ThreadPool;
+struct LibraryStep;
+
+// How an Executable is built.
+struct CompileOptions {
+  // Run every op on its reference kernel (KILN_JIT=0): the oracle the compiled plan is checked against.
+  bool reference_kernels_only = false;
+  // Where library kernels split their work; null means the process-wide DefaultThreadPool().
+  ThreadPool* thread_pool = nullptr;
+};
+
 class Executable {
  public:
   // Specializes the graph for the feed shapes and lowers it. `rng_states` (by node name) and
@@ -23,7 +34,9 @@ class Executable {
   static StatusOr<std::unique_ptr<Executable>> Compile(const std::vector<FeedSpec>& feeds,
                                                        const std::vector<Output>& fetches,
                                                        const std::vector<Node*>& targets, VariableStore* variables,
-                                                       std::map<std::string, RngState>* rng_states);
+                                                       std::map<std::string, RngState>* rng_states,
+                                                       const CompileOptions& options = {});
+  ~Executable();
 
   // Feed values in the order of Compile's feeds (shapes as compiled); one tensor per fetch.
   Status Run(const std::vector<Tensor>& feed_values, std::vector<Tensor>* fetch_values);
@@ -45,7 +58,9 @@ class Executable {
     const Node* node = nullptr;
     ControlFlowKind control_flow = ControlFlowKind::kNone;  // Switch/Merge: run by RunControlFlowStep
     KilnKernelFn fn = nullptr;
-    std::unique_ptr<ReferenceStep> closure;
+    const void* closure = nullptr;                // what fn is called with: one of the two below
+    std::unique_ptr<ReferenceStep> reference;     // a reference kernel's step
+    std::unique_ptr<LibraryStep> library;         // a library kernel's step (GEMM, convolution, pooling)
     std::vector<int> operands;          // slots: inputs, then outputs
     std::vector<bool> reads_variable;   // per input: a variable read by value (must be initialized)
     std::vector<int64_t> sizes;
@@ -63,7 +78,9 @@ class Executable {
 
   Executable() = default;
   Status BuildSlots(VariableStore* variables);
-  Status BuildSteps(std::map<std::string, RngState>* rng_states);
+  Status BuildSteps(std::map<std::string, RngState>* rng_states, const CompileOptions& options);
+  // Makes `step` run the library kernel its op's lowering names, when there is one for these dtypes.
+  Status UseLibraryKernel(Step& step, const CompileOptions& options);
   void BuildLiveness();
   void* SlotData(const Slot& slot, const std::vector<Tensor>& feeds) const;
   Status RunStep(Step& step, const std::vector<Tensor>& feeds);

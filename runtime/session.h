@@ -40,7 +40,10 @@ struct Fetch {
   Fetch(const char* n) : name(n) {}                        // NOLINT
 };
 
-struct SessionOptions {};
+struct SessionOptions {
+  // How each run signature is compiled: reference kernels only (KILN_JIT=0), the thread pool.
+  CompileOptions compile;
+};
 
 class Session {
  public:

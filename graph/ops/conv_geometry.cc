@@ -30,4 +30,28 @@ Status SpatialPair(const std::vector<int64_t>& v, const std::string& what, int64
   return OkStatus();
 }
 
+StatusOr<ConvDims> MakeConvDims(const std::vector<int64_t>& input, const std::vector<int64_t>& filter,
+                                const std::vector<int64_t>& strides, const std::string& padding) {
+  ConvDims d{};
+  d.n = input[0], d.h = input[1], d.w = input[2], d.c = input[3];
+  d.kh = filter[0], d.kw = filter[1], d.o = filter[3];
+  KILN_RETURN_IF_ERROR(SpatialPair(strides, "strides", &d.sh, &d.sw));
+  KILN_ASSIGN_OR_RETURN(Window1D y, WindowedOutput(d.h, d.kh, d.sh, padding));
+  KILN_ASSIGN_OR_RETURN(Window1D x, WindowedOutput(d.w, d.kw, d.sw, padding));
+  d.oh = y.out, d.ow = x.out, d.pad_h = y.pad_before, d.pad_w = x.pad_before;
+  return d;
+}
+
+StatusOr<PoolDims> MakePoolDims(const std::vector<int64_t>& input, const std::vector<int64_t>& ksize,
+                                const std::vector<int64_t>& strides, const std::string& padding) {
+  PoolDims d{};
+  d.n = input[0], d.h = input[1], d.w = input[2], d.c = input[3];
+  KILN_RETURN_IF_ERROR(SpatialPair(ksize, "ksize", &d.kh, &d.kw));
+  KILN_RETURN_IF_ERROR(SpatialPair(strides, "strides", &d.sh, &d.sw));
+  KILN_ASSIGN_OR_RETURN(Window1D y, WindowedOutput(d.h, d.kh, d.sh, padding));
+  KILN_ASSIGN_OR_RETURN(Window1D x, WindowedOutput(d.w, d.kw, d.sw, padding));
+  d.oh = y.out, d.ow = x.out, d.pad_h = y.pad_before, d.pad_w = x.pad_before;
+  return d;
+}
+
 }  // namespace kiln

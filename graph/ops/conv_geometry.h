@@ -19,6 +19,23 @@ struct Window1D {
 // as TF does (the extra element after). Unknown (-1) in gives -1 out.
 StatusOr<Window1D> WindowedOutput(int64_t in, int64_t k, int64_t stride, const std::string& padding);
 
+// One NHWC convolution: input [n, h, w, c], filter [kh, kw, c, o], output [n, oh, ow, o]. Lowered to
+// matrix products, its patch matrix has one row per output pixel and one column per filter tap.
+struct ConvDims {
+  int64_t n, h, w, c, kh, kw, o, sh, sw, oh, ow, pad_h, pad_w;
+  int64_t patches() const { return n * oh * ow; }
+  int64_t patch_size() const { return kh * kw * c; }
+};
+StatusOr<ConvDims> MakeConvDims(const std::vector<int64_t>& input, const std::vector<int64_t>& filter,
+                                const std::vector<int64_t>& strides, const std::string& padding);
+
+// One NHWC pooling window: input [n, h, w, c], output [n, oh, ow, c].
+struct PoolDims {
+  int64_t n, h, w, c, kh, kw, sh, sw, oh, ow, pad_h, pad_w;
+};
+StatusOr<PoolDims> MakePoolDims(const std::vector<int64_t>& input, const std::vector<int64_t>& ksize,
+                                const std::vector<int64_t>& strides, const std::string& padding);
+
 // Reads a 4-int NHWC list attr (strides, ksize): batch and channel entries must be 1.
 Status SpatialPair(const std::vector<int64_t>& v, const std::string& what, int64_t* h, int64_t* w);
 

@@ -16,22 +16,8 @@ namespace {
 template <typename T>
 using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-struct ConvDims {
-  int64_t n, h, w, c, kh, kw, o, sh, sw, oh, ow, pad_h, pad_w;
-  int64_t patches() const { return n * oh * ow; }
-  int64_t patch_size() const { return kh * kw * c; }
-};
-
 StatusOr<ConvDims> MakeConvDims(const std::vector<int64_t>& in, const std::vector<int64_t>& filter, const Node& node) {
-  ConvDims d{};
-  d.n = in[0], d.h = in[1], d.w = in[2], d.c = in[3];
-  d.kh = filter[0], d.kw = filter[1], d.o = filter[3];
-  KILN_RETURN_IF_ERROR(SpatialPair(node.attr<std::vector<int64_t>>("strides"), "strides", &d.sh, &d.sw));
-  const std::string padding = node.attr<std::string>("padding");
-  KILN_ASSIGN_OR_RETURN(Window1D y, WindowedOutput(d.h, d.kh, d.sh, padding));
-  KILN_ASSIGN_OR_RETURN(Window1D x, WindowedOutput(d.w, d.kw, d.sw, padding));
-  d.oh = y.out, d.ow = x.out, d.pad_h = y.pad_before, d.pad_w = x.pad_before;
-  return d;
+  return kiln::MakeConvDims(in, filter, node.attr<std::vector<int64_t>>("strides"), node.attr<std::string>("padding"));
 }
 
 // Images per block: im2col of a whole batch can take gigabytes (conv2 of a 1000-image eval chunk),

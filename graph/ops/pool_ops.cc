@@ -12,20 +12,9 @@
 namespace kiln {
 namespace {
 
-struct PoolDims {
-  int64_t n, h, w, c, kh, kw, sh, sw, oh, ow, pad_h, pad_w;
-};
-
 StatusOr<PoolDims> MakePoolDims(const std::vector<int64_t>& in, const Node& node) {
-  PoolDims d{};
-  d.n = in[0], d.h = in[1], d.w = in[2], d.c = in[3];
-  KILN_RETURN_IF_ERROR(SpatialPair(node.attr<std::vector<int64_t>>("ksize"), "ksize", &d.kh, &d.kw));
-  KILN_RETURN_IF_ERROR(SpatialPair(node.attr<std::vector<int64_t>>("strides"), "strides", &d.sh, &d.sw));
-  const std::string padding = node.attr<std::string>("padding");
-  KILN_ASSIGN_OR_RETURN(Window1D y, WindowedOutput(d.h, d.kh, d.sh, padding));
-  KILN_ASSIGN_OR_RETURN(Window1D x, WindowedOutput(d.w, d.kw, d.sw, padding));
-  d.oh = y.out, d.ow = x.out, d.pad_h = y.pad_before, d.pad_w = x.pad_before;
-  return d;
+  return kiln::MakePoolDims(in, node.attr<std::vector<int64_t>>("ksize"), node.attr<std::vector<int64_t>>("strides"),
+                      node.attr<std::string>("padding"));
 }
 
 // Calls f(output index, in-bounds input indices of the window) for every output element.
@@ -144,12 +133,14 @@ OpDefBuilder PoolOp(const char* name, bool explicit_paddings) {
 
 void RegisterPoolOps(OpRegistry& r) {
   r.Register(PoolOp("MaxPool", true).Input("input: T").Output("output: T").Shape(PoolShape).Kernel(MaxPoolKernel)
+                 .Lowering({OpLowering::Kind::kLibrary, "max_pool"})
                  .Grad([](const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
                    (*dx)[0] = MakeOp("MaxPoolGrad", {op.input(0), Output(const_cast<Node*>(&op), 0), dy[0]}, PoolAttrs(op));
                    return OkStatus();
                  }));
   r.Register(PoolOp("MaxPoolGrad", true).Input("orig_input: T").Input("orig_output: T").Input("grad: T")
-                 .Output("output: T").Shape(UnchangedShape).Kernel(MaxPoolGradKernel));
+                 .Output("output: T").Shape(UnchangedShape).Kernel(MaxPoolGradKernel)
+                 .Lowering({OpLowering::Kind::kLibrary, "max_pool_grad"}));
   r.Register(PoolOp("AvgPool", false).Input("value: T").Output("output: T").Shape(PoolShape).Kernel(AvgPoolKernel)
                  .Grad([](const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
                    Output x = op.input(0);
@@ -160,7 +151,7 @@ void RegisterPoolOps(OpRegistry& r) {
   r.Register(PoolOp("AvgPoolGrad", false).Input("orig_input_shape: int32").Input("grad: T").Output("output: T")
                  .Shape([](InferenceContext& c) {
                    KILN_ASSIGN_OR_RETURN(Shape target, c.InputAsPartialShape(0));
-  c.set_output_shape(0, target);
+                   c.set_output_shape(0, target);
                    return OkStatus();
                  })
                  .Kernel(AvgPoolGradKernel));

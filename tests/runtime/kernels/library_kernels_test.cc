@@ -1,0 +1,123 @@
+// Library kernels (runtime/kernels/*_kernel(s).cc) against the ops' reference kernels: the same graph
+// run by a Session compiled with reference kernels only and by one using library kernels on a
+// thread pool, over the geometries the seed models use and the edge cases (padding, strides, 1x1
+// filters, ties in max pooling, more threads than work).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "graph/builder/kiln.h"
+#include "passes/gradients.h"
+#include "runtime/thread_pool.h"
+#include "tests/testing/op_testing.h"
+
+namespace kiln {
+namespace {
+
+using testing::ToDoubles;
+
+class LibraryKernelsTest : public testing::GraphTest {
+ protected:
+  // A tensor of uniform(-1, 1) values, or of small integers (0, 1, 2) to make max-pool ties.
+  Tensor Random(const std::vector<int64_t>& dims, DataType dtype = DT_FLOAT, bool small_integers = false) {
+    std::vector<double> v(Shape(dims).num_elements());
+    std::uniform_real_distribution<double> u(-1, 1);
+    std::uniform_int_distribution<int> k(0, 2);
+    for (double& x : v) x = small_integers ? k(rng_) : u(rng_);
+    return testing::Values(v, dims, dtype);
+  }
+
+  // Runs `fetches` (in `graph`) with reference kernels and with library kernels on `threads` threads; every
+  // element must agree within `tol` relative to max(1, |reference|).
+  void ExpectSameAsReference(Graph& graph, const std::vector<Output>& fetches, const FeedDict& feeds, int threads,
+                             double tol) {
+    ThreadPool pool(threads);
+    SessionOptions reference_options, library_options;
+    reference_options.compile.reference_kernels_only = true;
+    library_options.compile.thread_pool = &pool;
+    Session reference(graph, reference_options), library(graph, library_options);
+    std::vector<Fetch> f(fetches.begin(), fetches.end());
+    auto want = reference.run(f, feeds);
+    auto got = library.run(f, feeds);
+    ASSERT_TRUE(want.ok()) << want.status().message();
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    for (size_t i = 0; i < fetches.size(); ++i) {
+      ASSERT_EQ((*want)[i].dims(), (*got)[i].dims()) << fetches[i].name();
+      std::vector<double> a = ToDoubles((*want)[i]), b = ToDoubles((*got)[i]);
+      double worst = 0;
+      for (size_t e = 0; e < a.size(); ++e) worst = std::max(worst, std::abs(a[e] - b[e]) / std::max(1.0, std::abs(a[e])));
+      EXPECT_LE(worst, tol) << fetches[i].name() << " with " << threads << " threads";
+    }
+  }
+
+  // Conv2D's output and both gradients of sum(conv * r) for one geometry.
+  void CheckConv(std::vector<int64_t> input, std::vector<int64_t> filter, int64_t stride, const std::string& padding,
+                 DataType dtype, int threads) {
+    auto x = placeholder(dtype, Shape(input), "x");
+    auto w = placeholder(dtype, Shape(filter), "w");
+    auto y = nn::conv2d(x, w, {1, stride, stride, 1}, padding);
+    auto r = placeholder(dtype, y.shape(), "r");
+    auto grads = gradients(reduce_sum(y * r), {x, w});
+    double tol = dtype == DT_FLOAT ? 2e-5 : 1e-12;
+    ExpectSameAsReference(g, {y, grads[0], grads[1]},
+                          {{x, Random(input, dtype)}, {w, Random(filter, dtype)}, {r, Random(y.shape().dims(), dtype)}},
+                          threads, tol);
+  }
+
+  std::mt19937 rng_{7};
+};
+
+TEST_F(LibraryKernelsTest, ConvolutionAndGradientsMatchReferenceOnSeedGeometries) {
+  CheckConv({4, 28, 28, 1}, {3, 3, 1, 8}, 1, "VALID", DT_FLOAT, 2);   // cnn's first layer
+  CheckConv({3, 13, 13, 8}, {3, 3, 8, 16}, 1, "VALID", DT_FLOAT, 2);  // cnn's second layer
+  CheckConv({2, 28, 28, 1}, {5, 5, 1, 8}, 1, "SAME", DT_FLOAT, 2);    // cnn_tutorial
+  CheckConv({2, 14, 14, 4}, {3, 3, 4, 8}, 2, "SAME", DT_FLOAT, 2);    // conv_bn's strided layers
+}
+
+TEST_F(LibraryKernelsTest, ConvolutionMatchesReferenceForOddStridesPaddingAndPointwiseFilters) {
+  CheckConv({2, 9, 7, 3}, {1, 1, 3, 5}, 1, "SAME", DT_DOUBLE, 2);   // a 1x1 filter is one plain product
+  CheckConv({2, 9, 7, 3}, {1, 1, 3, 5}, 2, "VALID", DT_DOUBLE, 2);  // strided 1x1 still needs patches
+  CheckConv({1, 8, 8, 2}, {4, 2, 2, 3}, 3, "SAME", DT_DOUBLE, 2);   // even filter, uneven padding
+  CheckConv({3, 5, 6, 2}, {5, 6, 2, 4}, 1, "VALID", DT_DOUBLE, 3);  // filter as large as the image
+  CheckConv({1, 6, 6, 2}, {3, 3, 2, 2}, 1, "SAME", DT_DOUBLE, 4);   // one image, more threads than images
+}
+
+TEST_F(LibraryKernelsTest, LargeConvolutionSpanningManyPanelsMatchesReference) {
+  // 800 taps per patch: 81 rows per panel, so panels cross image boundaries.
+  CheckConv({3, 14, 14, 32}, {5, 5, 32, 16}, 1, "SAME", DT_FLOAT, 2);
+}
+
+TEST_F(LibraryKernelsTest, MaxPoolAndGradientMatchReferenceIncludingTies) {
+  for (bool ties : {false, true}) {
+    for (const std::string padding : {"VALID", "SAME"}) {
+      Graph fresh;
+      DefaultGraphGuard guard(fresh);
+      auto x = placeholder(DT_FLOAT, Shape({3, 7, 9, 5}), "x");
+      auto y = nn::max_pool(x, {1, 3, 2, 1}, {1, 2, 2, 1}, padding);
+      auto r = placeholder(DT_FLOAT, y.shape(), "r");
+      auto dx = gradients(reduce_sum(y * r), {x})[0];
+      ExpectSameAsReference(fresh, {y, dx}, {{x, Random({3, 7, 9, 5}, DT_FLOAT, ties)}, {r, Random(y.shape().dims())}},
+                            2, 0);
+    }
+  }
+}
+
+TEST_F(LibraryKernelsTest, MatMulMatchesReferenceForEveryTransposeCase) {
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      auto a = placeholder(DT_FLOAT, Shape(ta ? std::vector<int64_t>{70, 130} : std::vector<int64_t>{130, 70}));
+      auto b = placeholder(DT_FLOAT, Shape(tb ? std::vector<int64_t>{90, 70} : std::vector<int64_t>{70, 90}));
+      auto c = matmul(a, b, ta, tb);
+      ExpectSameAsReference(g, {c}, {{a, Random(a.shape().dims())}, {b, Random(b.shape().dims())}}, 2, 1e-5);
+    }
+  }
+}
+
+TEST_F(LibraryKernelsTest, IntegerMatMulStaysOnTheReferenceKernel) {
+  auto a = constant(Tensor::FromVector<int32_t>({1, 2, 3, 4}, {2, 2}));
+  auto c = matmul(a, a);
+  ExpectSameAsReference(g, {c}, {}, 2, 0);
+}
+
+}  // namespace
+}  // namespace kiln
