@@ -21,9 +21,10 @@ std::vector<bool> RefInputMask(const Node& node) {
 StatusOr<std::unique_ptr<Executable>> Executable::Compile(const std::vector<FeedSpec>& feeds,
                                                           const std::vector<Output>& fetches,
                                                           const std::vector<Node*>& targets, VariableStore* variables,
-                                                          std::map<std::string, RngState>* rng_states) {
+                                                          std::map<std::string, RngState>* rng_states,
+                                                          const PipelineOptions& passes) {
   std::unique_ptr<Executable> exe(new Executable());
-  KILN_ASSIGN_OR_RETURN(exe->spec_, SpecializeForRun(feeds, fetches, targets));
+  KILN_ASSIGN_OR_RETURN(exe->spec_, SpecializeForRun(feeds, fetches, targets, passes));
   KILN_RETURN_IF_ERROR(exe->BuildSlots(variables));
   KILN_RETURN_IF_ERROR(exe->BuildSteps(rng_states));
   exe->BuildLiveness();

@@ -23,7 +23,8 @@ class Executable {
   static StatusOr<std::unique_ptr<Executable>> Compile(const std::vector<FeedSpec>& feeds,
                                                        const std::vector<Output>& fetches,
                                                        const std::vector<Node*>& targets, VariableStore* variables,
-                                                       std::map<std::string, RngState>* rng_states);
+                                                       std::map<std::string, RngState>* rng_states,
+                                                       const PipelineOptions& passes = {});
 
   // Feed values in the order of Compile's feeds (shapes as compiled); one tensor per fetch.
   Status Run(const std::vector<Tensor>& feed_values, std::vector<Tensor>* fetch_values);

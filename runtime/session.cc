@@ -22,7 +22,7 @@ StatusOr<Executable*> Session::GetExecutable(const FeedDict& feeds, const std::v
   std::vector<FeedSpec> specs;
   for (const auto& [t, v] : feeds) specs.push_back({t, v.dtype(), v.dims()});
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe,
-                        Executable::Compile(specs, fetches, targets, &variables_, &rng_states_));
+                        Executable::Compile(specs, fetches, targets, &variables_, &rng_states_, options_.graph_passes));
   Executable* raw = exe.get();
   cache_[key] = std::move(exe);
   return raw;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "passes/pipeline.h"
 #include "runtime/executable.h"
 #include "runtime/variable_store.h"
 
@@ -40,7 +41,10 @@ struct Fetch {
   Fetch(const char* n) : name(n) {}                        // NOLINT
 };
 
-struct SessionOptions {};
+struct SessionOptions {
+  // The graph passes each run signature is compiled with (all of them unless switched off).
+  PipelineOptions graph_passes;
+};
 
 class Session {
  public:
