@@ -85,7 +85,7 @@ class CsePass : public GraphPass {
   StatusOr<bool> Run(Graph& graph, const PassContext& context) override {
     std::unordered_map<size_t, std::vector<Node*>> seen;
     std::unordered_set<Node*> removed;
-    bool changed = false;
+    bool changed = false, moved = false;
     for (Node* node : graph.nodes()) {  // id order is topological: inputs are merged first
       if (removed.count(node) || !Mergeable(*node, context)) continue;
       std::vector<Node*>& bucket = seen[Hash(*node)];
@@ -95,12 +95,23 @@ class CsePass : public GraphPass {
         bucket.push_back(node);
         continue;
       }
-      ReplaceNode(graph, context, node, *same);  // the earlier node stays: its readers all come later
+      // The earlier node stays (its readers all come later), unless only the later one is fetched
+      // or a target: that one keeps its name and moves up (RestoreTopologicalIds) instead.
+      Node* keep = *same;
+      Node* drop = node;
+      if (IsPinned(context, *drop)) {
+        if (IsPinned(context, *keep)) continue;
+        std::swap(keep, drop);
+        *same = keep;
+        moved = true;
+      }
+      ReplaceNode(graph, context, drop, keep);
       std::vector<Node*> gone;
-      RemoveIfUnused(graph, context, node, &gone);
+      RemoveIfUnused(graph, context, drop, &gone);
       removed.insert(gone.begin(), gone.end());
       changed = true;
     }
+    if (moved) RestoreTopologicalIds(graph);
     return changed;
   }
 };

@@ -29,21 +29,19 @@ class Simplifier {
   const DeadnessAnalysis& deadness() const { return deadness_; }
   bool removed(Node* n) const { return removed_.count(n) > 0; }
 
-  // Whether `node` (and the chain `also` between it and x) may be skipped, readers taking x: the
-  // same dtype and fully known shape, none fed, no dropped operand that is dead where x is live,
-  // and no control input that a reader does not already wait for.
+  // Whether `node` (and the chain `also` between it and x) may be skipped, readers taking x: not
+  // fetched, a target or fed (those keep their names, grappler's nodes_to_preserve), the same dtype
+  // and fully known shape, no dropped operand that is dead where x is live, and no control input
+  // that a reader does not already wait for.
   bool CanBypass(const Node& node, const Output& x, const std::vector<const Node*>& also = {}) const {
+    if (IsPinned(context_, node)) return false;
     const TensorType& out = node.output_type(0);
     if (x.type().is_ref || x.dtype() != out.dtype || !out.shape.IsFullyDefined() || !(x.shape() == out.shape)) return false;
     std::vector<const Node*> skipped = also;
     skipped.push_back(&node);
     std::vector<Node*> waits;
     for (const Node* n : skipped) waits.insert(waits.end(), n->control_inputs().begin(), n->control_inputs().end());
-    if (!waits.empty()) {
-      // A fetch has no control inputs of its own to keep the wait (or the deadness) with.
-      if (IsPinned(context_, node)) return false;
-      for (const Use& u : node.uses()) if (!WaitsForAll(*u.node, waits)) return false;
-    }
+    for (const Use& u : node.uses()) if (!WaitsForAll(*u.node, waits)) return false;
     for (const Node* n : skipped) {
       if (IsFed(context_, *n)) return false;
       for (const Output& in : n->inputs()) {
@@ -62,7 +60,6 @@ class Simplifier {
     if (!CanBypass(*node, x, also)) return false;
     ReplaceTensor(graph_, context_, Output(node, 0), x);
     MoveControlUses(graph_, node, x.node);
-    for (Node*& t : context_.targets) if (t == node) t = x.node;
     Remove(node);
     return true;
   }

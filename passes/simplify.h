@@ -8,7 +8,8 @@
 //   a shape-preserving Reshape, Squeeze, Tile, BroadcastTo, Pad, Slice, Cast, one-input
 //   ConcatV2/AddN, or reduction over no axis of size > 1 -> its input (the gradient code's
 //   Reshape(Sum(dz, []), shape(dz)) pairs where nothing was broadcast)
-// A rule applies only when the result's dtype and shape equal x's (no broadcast is lost), and when
+// Fetched and target nodes stay, so a fetch by name finds the same node after the pass (their
+// inputs still simplify). A rule applies only when the result's dtype and shape equal x's (no broadcast is lost), and when
 // the nodes it bypasses have no operand that could make the result dead in a run where x is live
 // (passes/deadness.h) and no control input their readers do not already wait for: a gated
 // gradient Identity(x, ^group_deps) stays, while the many gradient nodes TF1 builds under

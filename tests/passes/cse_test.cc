@@ -109,16 +109,28 @@ TEST_F(CseTest, SwitchMergeAndConstantsOfDifferentBranchesStayApart) {
   }
 }
 
-TEST_F(CseTest, FetchOfAMergedNodeFollowsItsSurvivor) {
+// Fetches keep their names: a fetched duplicate survives the merge (moving before the readers of
+// the one it replaces), and two fetched duplicates both stay.
+TEST_F(CseTest, FetchedDuplicateSurvivesTheMerge) {
   auto x = placeholder(float32, {2}, "x");
   auto first = exp(x, "first");
+  auto reader = first * 2.0;
   auto second = exp(x, "second");
-  PassContext run{.fetches = {second}, .targets = {}, .feeds = {x}};
-  run.fetches.push_back(first);
+  auto y = reader + second;
+  FeedDict feeds{{x, Values({1, 2}, {2})}};
+  std::vector<Tensor> before = RunUnoptimized(g, {y, second}, feeds);
+  PassContext run{.fetches = {y, second}, .feeds = {x}};
   ASSERT_TRUE(RunPass("cse", g, run));
-  EXPECT_EQ(run.fetches[0].node, first.node);
-  EXPECT_EQ(run.fetches[1].node, first.node);
-  EXPECT_EQ(g.FindNode("second"), nullptr);
+  EXPECT_EQ(g.FindNode("first"), nullptr);
+  EXPECT_EQ(reader.node->input(0), second);
+  EXPECT_EQ(run.fetches[1], second);
+  testing::ExpectTopologicalIds(g);
+  ExpectSameTensors(before, RunUnoptimized(g, run.fetches, feeds));
+
+  auto third = exp(x, "third");
+  run.fetches.push_back(third);
+  EXPECT_FALSE(RunPass("cse", g, run));
+  EXPECT_EQ(CountOp(g, "Exp"), 2);
 }
 
 TEST_F(CseTest, TwoHundredThousandNodeDuplicateChainsMergeWithoutOverflow) {

@@ -18,8 +18,11 @@ using testing::Values;
 
 class SimplifyTest : public testing::GraphTest {
  protected:
-  // Runs simplify for `fetches` fed with x = [[1,-2,3],[4,5,-6]] and checks the values stayed.
-  void SimplifyAndCompare(const Output& x, const std::vector<Output>& fetches) {
+  // Runs simplify fetching an Identity of each of `results` (fetched nodes stay, so the Identity
+  // shows what its input became), fed with x = [[1,-2,3],[4,5,-6]]; checks the values stayed.
+  void SimplifyAndCompare(const Output& x, const std::vector<Output>& results) {
+    std::vector<Output> fetches;
+    for (const Output& r : results) fetches.push_back(identity(r, "out"));
     FeedDict feeds{{x, Values({1, -2, 3, 4, 5, -6}, {2, 3})}};
     std::vector<Tensor> before = RunUnoptimized(g, fetches, feeds);
     run = PassContext{.fetches = fetches, .feeds = {x}};
@@ -27,6 +30,8 @@ class SimplifyTest : public testing::GraphTest {
     ExpectTopologicalIds(g);
     ExpectSameTensors(before, RunUnoptimized(g, run.fetches, feeds));
   }
+  // What result i became.
+  Output Result(int i) const { return run.fetches[i].node->input(0); }
   PassContext run;
   bool changed = false;
 };
@@ -37,7 +42,7 @@ TEST_F(SimplifyTest, NeutralOperandsDisappear) {
   SimplifyAndCompare(x, {y});
   EXPECT_TRUE(changed);
   for (const char* op : {"Mul", "AddV2", "Sub", "RealDiv"}) EXPECT_EQ(CountOp(g, op), 0) << op;
-  EXPECT_EQ(run.fetches[0], x);
+  EXPECT_EQ(Result(0), x);
 }
 
 TEST_F(SimplifyTest, OnesLikeAndFillOfOneAreNeutral) {
@@ -62,7 +67,7 @@ TEST_F(SimplifyTest, DoubleNegationCancels) {
   auto even = -(-(-(-x)));
   auto odd = -(-(-x));
   SimplifyAndCompare(x, {even, odd});
-  EXPECT_EQ(run.fetches[0], x);
+  EXPECT_EQ(Result(0), x);
   EXPECT_EQ(CountOp(g, "Neg"), 1);
 }
 
@@ -74,9 +79,9 @@ TEST_F(SimplifyTest, TransposesCompose) {
   auto plain = transpose(x, {0, 1});
   SimplifyAndCompare(x, {back, composed, plain});
   EXPECT_EQ(CountOp(g, "Transpose"), 1);
-  EXPECT_EQ(run.fetches[0], x3);
-  EXPECT_EQ(run.fetches[2], x);
-  Node* t = run.fetches[1].node;
+  EXPECT_EQ(Result(0), x3);
+  EXPECT_EQ(Result(2), x);
+  Node* t = Result(1).node;
   ASSERT_EQ(t->op(), "Transpose");
   EXPECT_EQ(t->input(0), x3);
   testing::ExpectValues(*t->input(1).node->known_value(0), {3}, {1, 2, 0});
@@ -88,8 +93,8 @@ TEST_F(SimplifyTest, ReshapeChainsCollapseAndNoOpReshapesGo) {
   auto same = reshape(x, {2, 3});
   SimplifyAndCompare(x, {y, same});
   EXPECT_EQ(CountOp(g, "Reshape"), 1);
-  EXPECT_EQ(run.fetches[0].node->input(0), x);
-  EXPECT_EQ(run.fetches[1], x);
+  EXPECT_EQ(Result(0).node->input(0), x);
+  EXPECT_EQ(Result(1), x);
 }
 
 // MulGrad/AddGrad build Reshape(Sum(dz, rx), shape(x)) per operand; with no broadcasting rx is
@@ -106,8 +111,8 @@ TEST_F(SimplifyTest, GradientSumReshapePairsWithoutBroadcastGo) {
   EXPECT_EQ(CountOp(g, "Mean"), 0);
   EXPECT_EQ(CountOp(g, "Tile"), 0);
   EXPECT_EQ(CountOp(g, "Cast"), 0);
-  EXPECT_EQ(run.fetches[0], x);
-  EXPECT_EQ(run.fetches[3], x);
+  EXPECT_EQ(Result(0), x);
+  EXPECT_EQ(Result(3), x);
 }
 
 TEST_F(SimplifyTest, IdentitiesGoButVariableReadsAndGatedIdentitiesStay) {
@@ -142,6 +147,14 @@ TEST_F(SimplifyTest, ControlInputsTheReadersShareDoNotBlock) {
   SimplifyAndCompare(x, {shared, y});
   EXPECT_EQ(g.FindNode("shared"), nullptr);
   EXPECT_NE(g.FindNode("unshared"), nullptr);
+}
+
+TEST_F(SimplifyTest, FetchedNodesKeepTheirNames) {
+  auto x = placeholder(float32, {2, 3}, "x");
+  auto y = multiply(x, constant(1.0), "y");
+  PassContext context{.fetches = {y}, .feeds = {x}};
+  EXPECT_FALSE(RunPass("simplify", g, context));
+  EXPECT_EQ(g.FindNode("y"), y.node);
 }
 
 TEST_F(SimplifyTest, FedTensorsAreNotBypassed) {
@@ -190,8 +203,9 @@ TEST_F(SimplifyTest, HundredThousandIdentityChainGoesWithoutOverflow) {
   for (int i = 0; i < 100000; ++i) y = identity(y);
   PassContext context{.fetches = {y}, .feeds = {x}};
   ASSERT_TRUE(RunPass("simplify", g, context));
-  EXPECT_EQ(g.num_nodes(), 1);
-  EXPECT_EQ(context.fetches[0], x);
+  EXPECT_EQ(g.num_nodes(), 2);  // x and the fetched last Identity, which keeps its name
+  EXPECT_EQ(context.fetches[0], y);
+  EXPECT_EQ(y.node->input(0), x);
 }
 
 }  // namespace
