@@ -295,6 +295,37 @@ void Graph::AddControlInput(Node* consumer, Node* dependency) {
   dependency->uses_.push_back({consumer, -1});
 }
 
+void Graph::RemoveControlInput(Node* consumer, Node* dependency) {
+  auto& c = consumer->control_inputs_;
+  auto it = std::find(c.begin(), c.end(), dependency);
+  if (it == c.end()) return;
+  c.erase(it);
+  auto& uses = dependency->uses_;
+  for (auto u = uses.begin(); u != uses.end(); ++u) {
+    if (u->node == consumer && u->input_index == -1) { uses.erase(u); break; }
+  }
+}
+
+Status Graph::RenameNode(Node* node, const std::string& new_name) {
+  if (node->name_ == new_name) return OkStatus();
+  if (by_name_.count(new_name)) return AlreadyExists("cannot rename " + node->DebugName() + ": a node named '" + new_name + "' already exists");
+  by_name_.erase(node->name_);
+  node->name_ = new_name;
+  by_name_[new_name] = node;
+  name_counts_.try_emplace(new_name, 0);
+  return OkStatus();
+}
+
+void Graph::RenumberNodes(const std::vector<Node*>& order) {
+  std::vector<std::unique_ptr<Node>> renumbered;
+  renumbered.reserve(order.size());
+  for (Node* n : order) {
+    renumbered.push_back(std::move(nodes_[n->id_]));
+    n->id_ = static_cast<int>(renumbered.size()) - 1;
+  }
+  nodes_ = std::move(renumbered);
+}
+
 void Graph::RemoveNode(Node* node) {
   for (int i = 0; i < node->num_inputs(); ++i) {
     auto& uses = node->inputs_[i].node->uses_;

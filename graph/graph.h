@@ -153,7 +153,15 @@ class Graph {
   // Rewiring for passes.
   void UpdateInput(Node* consumer, int input_index, Output new_source);
   void AddControlInput(Node* consumer, Node* dependency);
+  void RemoveControlInput(Node* consumer, Node* dependency);
   void RemoveNode(Node* node);  // the node must have no remaining uses
+  // A folded constant takes the name of the node it replaced, so fetches by name still find it.
+  // AlreadyExists if another live node has the name.
+  Status RenameNode(Node* node, const std::string& new_name);
+  // Gives the live nodes ids 0..n-1 in `order` (a permutation of nodes()). Passes that add nodes
+  // call it to restore the invariant that id order is a topological order, which executables and
+  // later passes read as the program's order.
+  void RenumberNodes(const std::vector<Node*>& order);
 
   // "MatMul", "MatMul_1", ... unique over the graph, as TF's unique_name.
   std::string UniqueName(const std::string& base);

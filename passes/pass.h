@@ -11,9 +11,13 @@
 namespace kiln {
 
 // What a pass may need to know beyond the graph: which tensors are fed, which are wanted.
+// Fetches and targets are the run's handles into the graph being rewritten: a pass that replaces a
+// fetched tensor or a target node points them at the replacement (passes/rewrite.h does that with
+// the rewiring), so they are mutable through the frozen `const PassContext&` interface, as the graph
+// itself is mutable through `Graph&`. Fed tensors are never replaced: their values come from the run.
 struct PassContext {
-  std::vector<Output> fetches;
-  std::vector<Node*> targets;
+  mutable std::vector<Output> fetches;
+  mutable std::vector<Node*> targets;
   std::vector<Output> feeds;
 };
 

@@ -59,4 +59,39 @@ StatusOr<std::vector<Node*>> PrunedTopologicalOrder(const std::vector<Output>& f
   return order;
 }
 
+namespace {
+
+class PrunePass : public GraphPass {
+ public:
+  std::string name() const override { return "prune"; }
+
+  StatusOr<bool> Run(Graph& graph, const PassContext& context) override {
+    std::unordered_set<Node*> needed;
+    std::vector<Node*> stack;
+    auto visit = [&](Node* n) { if (needed.insert(n).second) stack.push_back(n); };
+    for (const Output& f : context.fetches) visit(f.node);
+    for (const Output& f : context.feeds) visit(f.node);
+    for (Node* t : context.targets) visit(t);
+    while (!stack.empty()) {
+      Node* n = stack.back();
+      stack.pop_back();
+      for (const Output& in : n->inputs()) visit(in.node);
+      for (Node* c : n->control_inputs()) visit(c);
+    }
+    // Readers first (ids are topological), so every removed node has no uses left.
+    std::vector<Node*> nodes = graph.nodes();
+    bool changed = false;
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+      if (needed.count(*it)) continue;
+      graph.RemoveNode(*it);
+      changed = true;
+    }
+    return changed;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<GraphPass> MakePrunePass() { return std::make_unique<PrunePass>(); }
+
 }  // namespace kiln

@@ -3,10 +3,12 @@
 // otherwise). Iterative.
 #pragma once
 
+#include <memory>
 #include <set>
 #include <vector>
 
 #include "graph/graph.h"
+#include "passes/pass.h"
 
 namespace kiln {
 
@@ -15,5 +17,10 @@ namespace kiln {
 // InvalidArgument naming nodes on a cycle if there is one.
 StatusOr<std::vector<Node*>> PrunedTopologicalOrder(const std::vector<Output>& fetches, const std::vector<Node*>& targets,
                                                     const std::set<Output>& fed);
+
+// The pass "prune": deletes every node that no fetch, target or fed tensor needs (through data and
+// control edges). Unlike the order above it does not cut at fed tensors: a node cannot lose its
+// inputs, so a fed node keeps what it reads; SpecializeForRun cuts those off by feeding placeholders.
+std::unique_ptr<GraphPass> MakePrunePass();
 
 }  // namespace kiln

@@ -8,7 +8,7 @@
 namespace kiln {
 
 StatusOr<SpecializedGraph> SpecializeForRun(const std::vector<FeedSpec>& feeds, const std::vector<Output>& fetches,
-                                            const std::vector<Node*>& targets) {
+                                            const std::vector<Node*>& targets, const PipelineOptions& passes) {
   std::set<Output> fed;
   for (const FeedSpec& f : feeds) {
     const TensorType& t = f.tensor.type();
@@ -71,6 +71,13 @@ StatusOr<SpecializedGraph> SpecializeForRun(const std::vector<FeedSpec>& feeds, 
     out.fetches.push_back(it != mapped.end() ? it->second : Output(node_map.at(f.node), f.index));
   }
   for (Node* t : targets) out.targets.push_back(node_map.at(t));
+  // The pipeline runs here rather than on the user's graph: with the feeds concrete placeholders,
+  // every shape is known, so Shape/BroadcastGradientArgs fold and shape-equality rules apply.
+  PassContext context{.fetches = out.fetches, .targets = out.targets};
+  for (Node* f : out.feed_nodes) context.feeds.push_back(Output(f, 0));
+  KILN_RETURN_IF_ERROR(RunGraphPipeline(g, context, passes).status());
+  out.fetches = std::move(context.fetches);
+  out.targets = std::move(context.targets);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "passes/pipeline.h"
 
 namespace kiln {
 
@@ -25,8 +26,9 @@ struct SpecializedGraph {
 };
 
 // Errors as TF gives them: an unfed placeholder, a fed value of the wrong dtype or shape, shape
-// mismatches found with the concrete shapes (naming node, op and input shapes), cycles.
+// mismatches found with the concrete shapes (naming node, op and input shapes), cycles. The graph
+// pipeline (passes/pipeline.h) then runs on the copy, where every shape is concrete.
 StatusOr<SpecializedGraph> SpecializeForRun(const std::vector<FeedSpec>& feeds, const std::vector<Output>& fetches,
-                                            const std::vector<Node*>& targets);
+                                            const std::vector<Node*>& targets, const PipelineOptions& passes = {});
 
 }  // namespace kiln

@@ -27,7 +27,7 @@ StatusOr<std::unique_ptr<Executable>> Executable::Compile(const std::vector<Feed
                                                           std::map<std::string, RngState>* rng_states,
                                                           const CompileOptions& options) {
   std::unique_ptr<Executable> exe(new Executable());
-  KILN_ASSIGN_OR_RETURN(exe->spec_, SpecializeForRun(feeds, fetches, targets));
+  KILN_ASSIGN_OR_RETURN(exe->spec_, SpecializeForRun(feeds, fetches, targets, options.graph_passes));
   KILN_RETURN_IF_ERROR(exe->BuildSlots(variables));
   KILN_RETURN_IF_ERROR(exe->BuildSteps(rng_states, options));
   exe->BuildLiveness();

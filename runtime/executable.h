@@ -25,6 +25,8 @@ struct CompileOptions {
   bool reference_kernels_only = false;
   // Where library kernels split their work; null means the process-wide DefaultThreadPool().
   ThreadPool* thread_pool = nullptr;
+  // The graph passes run after shape specialization (all of them unless switched off).
+  PipelineOptions graph_passes;
 };
 
 class Executable {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "passes/pipeline.h"
 #include "runtime/executable.h"
 #include "runtime/variable_store.h"
 
@@ -41,7 +42,8 @@ struct Fetch {
 };
 
 struct SessionOptions {
-  // How each run signature is compiled: reference kernels only (KILN_JIT=0), the thread pool.
+  // How each run signature is compiled: the graph passes, reference kernels only (KILN_JIT=0), the
+  // thread pool.
   CompileOptions compile;
 };
 

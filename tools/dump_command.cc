@@ -1,4 +1,5 @@
-// kiln dump GRAPH: every node in graph order, one header line and one attr line each:
+// kiln dump GRAPH: every node in graph order, one header line and one attr line each (after the
+// graph pipeline up to a pass with --after=PASS):
 //
 //   MatMul      = MatMul(x, W/read) -> float[?,10]
 //                 T=float, transpose_a=false, transpose_b=false
@@ -7,6 +8,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "passes/pipeline.h"
+#include "passes/specialize.h"
 #include "tools/command.h"
 #include "tools/graph_loading.h"
 
@@ -64,14 +67,111 @@ void PrintGraph(const Graph& g) {
   }
 }
 
+// "name" or "name:1" as a fetched tensor; an op with no outputs ("train") as a target.
+bool AddFetch(const Graph& g, const std::string& name, PassContext* run, std::string* error) {
+  if (Node* n = g.FindNode(name); n && n->num_outputs() == 0) {
+    run->targets.push_back(n);
+    return true;
+  }
+  StatusOr<Output> t = g.FindOutput(name);
+  if (!t.ok()) {
+    *error = OneLine(t.status().message());
+    return false;
+  }
+  run->fetches.push_back(*t);
+  return true;
+}
+
+// With no --fetch, the run wants every sink: each node nothing reads (its outputs, or the op itself
+// when it has none), so the pipeline prunes nothing a reader of the file could ask for.
+void FetchSinks(const Graph& g, PassContext* run) {
+  for (Node* n : g.nodes()) {
+    if (!n->uses().empty()) continue;
+    if (n->num_outputs() == 0) run->targets.push_back(n);
+    for (int i = 0; i < n->num_outputs(); ++i) run->fetches.push_back(Output(n, i));
+  }
+}
+
+// "x=100,784" -> a feed of x at that shape, in x's dtype.
+bool ParseFeedShape(const Graph& g, const std::string& spec, FeedSpec* feed, std::string* error) {
+  size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    *error = "--feed-shape needs NAME=D0,D1,... (e.g. x=100,784), got '" + spec + "'";
+    return false;
+  }
+  StatusOr<Output> t = g.FindOutput(spec.substr(0, eq));
+  if (!t.ok()) {
+    *error = OneLine(t.status().message());
+    return false;
+  }
+  std::vector<int64_t> dims;
+  std::string rest = spec.substr(eq + 1);
+  for (size_t pos = 0; pos < rest.size();) {
+    size_t comma = std::min(rest.find(',', pos), rest.size());
+    std::string d = rest.substr(pos, comma - pos);
+    if (d.empty() || d.size() > 12 || !std::all_of(d.begin(), d.end(), ::isdigit)) {
+      *error = "--feed-shape " + spec + ": dimension '" + d + "' is not a non-negative integer";
+      return false;
+    }
+    dims.push_back(std::stoll(d));
+    pos = comma + 1;
+  }
+  *feed = {*t, t->dtype(), dims};
+  return true;
+}
+
+// LLVM's -time-passes: one line per pass that ran, on stderr so stdout stays a dump.
+void PrintPassTable(const std::vector<PassEvent>& events) {
+  std::fprintf(stderr, "%-10s %10s %8s %8s  %s\n", "pass", "ms", "before", "after", "changed");
+  for (const PassEvent& e : events) {
+    std::fprintf(stderr, "%-10s %10.3f %8d %8d  %s\n", e.pass.c_str(), e.ms, e.nodes_before, e.nodes_after,
+                 e.changed ? "yes" : "no");
+  }
+}
+
 int Run(const std::vector<std::string>& args) {
-  Options options({}, {});
+  Options options({"after"}, {"time-passes"}, {"fetch", "feed-shape"});
   std::string error;
   if (!options.Parse(args, &error)) return Fail("dump", error, 2);
   if (options.positional().size() != 1) return Fail("dump", "expected one GRAPH argument (see kiln dump --help)", 2);
   std::unique_ptr<Graph> g = LoadGraphOrReport("dump", options.positional()[0]);
   if (!g) return 1;
-  PrintGraph(*g);
+  const std::vector<std::string> fetches = options.GetAll("fetch"), feed_shapes = options.GetAll("feed-shape");
+  if (!options.Has("after") && !options.Has("time-passes") && fetches.empty() && feed_shapes.empty()) {
+    PrintGraph(*g);
+    return 0;
+  }
+  PipelineOptions pipeline;
+  pipeline.stop_after = options.Get("after");
+  if (pipeline.stop_after.empty() && options.Has("after")) return Fail("dump", "--after needs a pass name", 2);
+  if (!pipeline.stop_after.empty()) {
+    if (StatusOr<std::unique_ptr<GraphPass>> pass = MakePass(pipeline.stop_after); !pass.ok()) {
+      return Fail("dump", pass.status().message(), 2);
+    }
+  }
+  std::vector<PassEvent> events;
+  pipeline.after_each_pass = [&](const PassEvent& e) { events.push_back(e); };
+
+  PassContext run;
+  for (const std::string& f : fetches) if (!AddFetch(*g, f, &run, &error)) return Fail("dump", error);
+  if (fetches.empty()) FetchSinks(*g, &run);
+  std::vector<FeedSpec> feeds(feed_shapes.size());
+  for (size_t i = 0; i < feed_shapes.size(); ++i) {
+    if (!ParseFeedShape(*g, feed_shapes[i], &feeds[i], &error)) return Fail("dump", error, 2);
+  }
+  const Graph* result = g.get();
+  SpecializedGraph specialized;
+  if (!feeds.empty()) {
+    // As Session::Run compiles it: the fed tensors become placeholders of the given shapes.
+    StatusOr<SpecializedGraph> s = SpecializeForRun(feeds, run.fetches, run.targets, pipeline);
+    if (!s.ok()) return Fail("dump", OneLine(s.status().ToString()));
+    specialized = std::move(*s);
+    result = specialized.graph.get();
+  } else if (StatusOr<bool> changed = RunGraphPipeline(*g, run, pipeline); !changed.ok()) {
+    return Fail("dump", OneLine(changed.status().ToString()));
+  }
+  PrintGraph(*result);
+  if (options.Has("time-passes")) PrintPassTable(events);
   return 0;
 }
 
@@ -79,11 +179,22 @@ int Run(const std::vector<std::string>& args) {
 
 Command DumpCommand() {
   return {"dump", "print every node: op, inputs, attrs, inferred output types",
-          "usage: kiln dump GRAPH\n\n"
+          "usage: kiln dump GRAPH [--after=PASS] [--fetch NAME]... [--feed-shape NAME=DIMS]... [--time-passes]\n\n"
           "Prints each node of GRAPH (.pb binary or .pbtxt text GraphDef) in graph order as\n"
           "  name = Op(input, input:1, ^control) -> output types\n"
           "followed by an indented line of its attrs (key=value, sorted by key; tensor values are\n"
-          "summarized to their first few elements).",
+          "summarized to their first few elements).\n\n"
+          "options:\n"
+          "  --after=PASS          run the graph pipeline up to and including PASS and print that graph\n"
+          "                        (passes: " + RegisteredPassNames() + ")\n"
+          "  --fetch NAME          a tensor (name or name:1) or op the run wants; repeatable; default:\n"
+          "                        every node nothing reads\n"
+          "  --feed-shape NAME=D0,D1,...\n"
+          "                        feed NAME at this shape and compile as Session::Run does (the fed\n"
+          "                        tensors become placeholders, so every shape is known); repeatable\n"
+          "  --time-passes         after the dump, print each pass's time, node counts before and after,\n"
+          "                        and whether it changed the graph (on stderr)\n"
+          "With --fetch, --feed-shape or --time-passes and no --after, the whole pipeline runs.",
           Run};
 }
 

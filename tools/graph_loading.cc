@@ -8,12 +8,15 @@ namespace kiln::cli {
 std::unique_ptr<Graph> LoadGraphOrReport(const std::string& command, const std::string& path) {
   StatusOr<std::unique_ptr<Graph>> g = LoadGraph(path);
   if (!g.ok()) {
-    std::string msg = g.status().ToString();
-    for (char& c : msg) if (c == '\n' || c == '\t') c = ' ';  // one line
-    Fail(command, msg);
+    Fail(command, OneLine(g.status().ToString()));
     return nullptr;
   }
   return std::move(*g);
+}
+
+std::string OneLine(std::string s) {
+  for (char& c : s) if (c == '\n' || c == '\t') c = ' ';
+  return s;
 }
 
 std::string WithThousands(int64_t n) {

@@ -42,12 +42,13 @@ bool Options::Parse(const std::vector<std::string>& args, std::string* error) {
     if (is(flags_, name)) {
       if (has_value) { *error = "option --" + name + " takes no value"; return false; }
       values_[name] = "1";
-    } else if (is(valued_, name)) {
+    } else if (is(valued_, name) || is(repeated_, name)) {
       if (!has_value) {
         if (i + 1 >= args.size()) { *error = "option --" + name + " needs a value"; return false; }
         value = args[++i];
       }
       values_[name] = value;
+      if (is(repeated_, name)) repeated_values_[name].push_back(value);
     } else {
       *error = "unknown option --" + name;
       return false;
@@ -59,6 +60,11 @@ bool Options::Parse(const std::vector<std::string>& args, std::string* error) {
 std::string Options::Get(const std::string& name, const std::string& fallback) const {
   auto it = values_.find(name);
   return it == values_.end() ? fallback : it->second;
+}
+
+std::vector<std::string> Options::GetAll(const std::string& name) const {
+  auto it = repeated_values_.find(name);
+  return it == repeated_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 int Fail(const std::string& command, const std::string& message, int code) {

@@ -20,11 +20,6 @@ bool SplitPair(const std::string& s, std::string* a, std::string* b) {
   return true;
 }
 
-std::string OneLine(std::string s) {
-  for (char& c : s) if (c == '\n' || c == '\t') c = ' ';
-  return s;
-}
-
 int Run(const std::vector<std::string>& raw_args) {
   // Repeatable options are collected by hand; Options keeps one value per name.
   std::vector<std::string> feeds, fetches, targets, rest;

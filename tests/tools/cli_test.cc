@@ -15,6 +15,7 @@
 #include "graph/builder/kiln.h"
 #include "graph/graphdef.h"
 #include "runtime/data/npy.h"
+#include "tests/testing/kiln_cli.h"
 #include "train/optimizer.h"
 
 namespace kiln {
@@ -22,46 +23,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code = -1;
-  bool signaled = false;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using Result = testing::CliResult;
+using testing::ExpectOneLineError;
+using testing::RunKiln;
 
-// ctest runs each test in its own process, two at a time: every path carries the pid.
-fs::path TestDir() {
-  return fs::temp_directory_path() / ("kiln_cli_test_" + std::to_string(::getpid()));
-}
-
-Result RunKiln(const std::string& args) {
-  fs::create_directories(TestDir());
-  std::string err_path = (TestDir() / "stderr").string();
-  std::string cmd = std::string(KILN_BINARY_DIR) + "/kiln " + args + " 2>" + err_path;
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.signaled = WIFSIGNALED(status);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
-}
-
-// A clean one-line error: exit 1 or 2 (a shell reports a crashed child as 128+signal), one stderr
-// line from kiln, no abort message or trace.
-void ExpectOneLineError(const Result& r, int code) {
-  EXPECT_FALSE(r.signaled);
-  EXPECT_EQ(r.exit_code, code) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_EQ(r.err.rfind("kiln", 0), 0u) << r.err;
-  for (const char* crash : {"terminate", "Abort", "Segmentation", "what()"}) {
-    EXPECT_EQ(r.err.find(crash), std::string::npos) << r.err;
-  }
-}
+fs::path TestDir() { return testing::CliTestDir(); }
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;

@@ -1,0 +1,116 @@
+#include "passes/rewrite.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "graph/ops/kernel_util.h"
+
+namespace kiln {
+
+bool IsFed(const PassContext& context, const Node& node) {
+  for (const Output& f : context.feeds) if (f.node == &node) return true;
+  return false;
+}
+
+bool IsPinned(const PassContext& context, const Node& node) {
+  if (IsFed(context, node)) return true;
+  for (const Output& f : context.fetches) if (f.node == &node) return true;
+  for (const Node* t : context.targets) if (t == &node) return true;
+  return false;
+}
+
+void ReplaceTensor(Graph& graph, const PassContext& context, const Output& from, const Output& to) {
+  std::vector<Use> uses;
+  for (const Use& u : from.node->uses()) {
+    if (u.input_index >= 0 && u.node->input(u.input_index) == from) uses.push_back(u);
+  }
+  for (const Use& u : uses) graph.UpdateInput(u.node, u.input_index, to);
+  for (Output& f : context.fetches) if (f == from) f = to;
+}
+
+void MoveControlUses(Graph& graph, Node* from, Node* to) {
+  std::vector<Node*> consumers;
+  for (const Use& u : from->uses()) if (u.input_index < 0) consumers.push_back(u.node);
+  for (Node* c : consumers) {
+    graph.RemoveControlInput(c, from);
+    if (c != to) graph.AddControlInput(c, to);
+  }
+}
+
+void ReplaceNode(Graph& graph, const PassContext& context, Node* from, Node* to) {
+  for (int i = 0; i < from->num_outputs(); ++i) ReplaceTensor(graph, context, Output(from, i), Output(to, i));
+  MoveControlUses(graph, from, to);
+  for (Node*& t : context.targets) if (t == from) t = to;
+}
+
+int RemoveIfUnused(Graph& graph, const PassContext& context, Node* node, std::vector<Node*>* removed) {
+  // A node reached twice (read by two removed nodes) is skipped the second time: it may be freed.
+  std::unordered_set<Node*> gone;
+  std::vector<Node*> stack{node};
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    if (gone.count(n) || !n->uses().empty() || n->def().is_stateful || IsPinned(context, *n)) continue;
+    std::vector<Node*> inputs;
+    for (const Output& in : n->inputs()) inputs.push_back(in.node);
+    for (Node* c : n->control_inputs()) inputs.push_back(c);
+    graph.RemoveNode(n);
+    gone.insert(n);
+    if (removed) removed->push_back(n);
+    for (Node* in : inputs) stack.push_back(in);
+  }
+  return static_cast<int>(gone.size());
+}
+
+void RestoreTopologicalIds(Graph& graph) {
+  std::vector<Node*> nodes = graph.nodes();
+  bool in_order = true;
+  for (Node* n : nodes) {
+    for (const Output& in : n->inputs()) in_order = in_order && in.node->id() < n->id();
+    for (Node* c : n->control_inputs()) in_order = in_order && c->id() < n->id();
+  }
+  if (in_order) return;
+  // Post-order DFS from each node in id order (explicit stack): a node is emitted once all of its
+  // inputs are, so an old node keeps its place and a new one lands just before its first reader.
+  const size_t max_id = nodes.empty() ? 0 : static_cast<size_t>(nodes.back()->id()) + 1;
+  std::vector<uint8_t> state(max_id, 0);  // 0 new, 1 on the stack, 2 emitted
+  std::vector<Node*> order;
+  order.reserve(nodes.size());
+  auto predecessor = [](Node* n, size_t k) -> Node* {
+    return k < n->inputs().size() ? n->input(static_cast<int>(k)).node : n->control_inputs()[k - n->inputs().size()];
+  };
+  std::vector<std::pair<Node*, size_t>> stack;
+  for (Node* root : nodes) {
+    if (state[root->id()]) continue;
+    state[root->id()] = 1;
+    stack.push_back({root, 0});
+    while (!stack.empty()) {
+      auto& [n, k] = stack.back();
+      if (k < n->inputs().size() + n->control_inputs().size()) {
+        Node* p = predecessor(n, k++);
+        if (state[p->id()] == 0) {
+          state[p->id()] = 1;
+          stack.push_back({p, 0});
+        }
+        continue;
+      }
+      state[n->id()] = 2;
+      order.push_back(n);
+      stack.pop_back();
+    }
+  }
+  graph.RenumberNodes(order);
+}
+
+bool AllElementsEqual(const Tensor& t, double value) {
+  if (t.num_elements() == 0) return false;
+  bool all = false;
+  Status s = DispatchNumeric(t.dtype(), "AllElementsEqual", [&]<typename T>() {
+    const T* p = t.data<T>();
+    all = std::all_of(p, p + t.num_elements(), [&](T v) { return static_cast<double>(v) == value; });
+    return OkStatus();
+  });
+  return s.ok() && all;
+}
+
+}  // namespace kiln

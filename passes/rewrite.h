@@ -1,0 +1,39 @@
+// Rewiring the graph passes share: replacing a tensor or a node everywhere it is used (the run's
+// fetches and targets included), deleting what a rewrite left unused, and restoring the invariant
+// every pass leaves behind: id order is a topological order (executables read it as program order).
+#pragma once
+
+#include <vector>
+
+#include "graph/graph.h"
+#include "passes/pass.h"
+
+namespace kiln {
+
+// One of the node's outputs is fed: its value comes from the run, so no pass may replace or merge it.
+bool IsFed(const PassContext& context, const Node& node);
+// Fetched, a target, or fed: the node must outlive any rewrite of its consumers.
+bool IsPinned(const PassContext& context, const Node& node);
+
+// Points every data use of `from`, and every fetch of it, at `to`.
+void ReplaceTensor(Graph& graph, const PassContext& context, const Output& from, const Output& to);
+// Output i of `from` becomes output i of `to` everywhere; control uses and targets follow.
+void ReplaceNode(Graph& graph, const PassContext& context, Node* from, Node* to);
+// Moves the control uses of `from` (consumers that wait for it) onto `to`.
+void MoveControlUses(Graph& graph, Node* from, Node* to);
+
+// Deletes `node` if nothing uses it, then, transitively, the inputs that lost their last use.
+// Pinned and stateful nodes stay (a variable or a random op is not garbage because one reader went
+// away). Iterative. Appends what it removed to `removed` when given; returns how many.
+int RemoveIfUnused(Graph& graph, const PassContext& context, Node* node, std::vector<Node*>* removed = nullptr);
+
+// Renumbers the graph so every node comes after its data and control inputs, if some does not
+// (a pass added a node that older nodes now read). Nodes already in order keep their relative
+// order, so the program order of stateful ops is untouched; each new node moves to just before its
+// first consumer.
+void RestoreTopologicalIds(Graph& graph);
+
+// All elements of a numeric tensor equal `value` (false for bool, string and empty tensors).
+bool AllElementsEqual(const Tensor& t, double value);
+
+}  // namespace kiln
