@@ -39,13 +39,16 @@ class Jit {
   // come back as an Internal error from the verifier, not a crash.
   Status CompileInvalidKernelForTest();
 
- private:
-  struct Impl;
-  explicit Jit(std::unique_ptr<Impl> impl);
-  // The path every Compile* method ends in: verify, optimize, add to the LLJIT, compile, look up.
+  // For codegen's kernel compilers (CompileElementwise, ...): KernelModule is codegen-private, so
+  // nothing outside codegen/ can call these. AddKernel is the path every kernel ends in: verify,
+  // optimize, add to the LLJIT, compile, look up.
   StatusOr<KilnKernelFn> AddKernel(KernelModule&& m);
   // A symbol no other kernel of this Jit has: "kiln_<kernel>_<counter>".
   std::string FreshSymbol(const std::string& kernel);
+
+ private:
+  struct Impl;
+  explicit Jit(std::unique_ptr<Impl> impl);
 
   std::unique_ptr<Impl> impl_;
 };

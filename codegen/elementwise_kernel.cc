@@ -1,0 +1,266 @@
+// The loop nest of a fused elementwise cluster. The iteration space is first reduced by
+// PlanBroadcast; then a call's range [begin, end) of the flattened space is walked as strips of
+// consecutive output elements, along which every input is either contiguous or one broadcast
+// element. Each strip is a hand-vectorized loop at the host's width (the expression emitted once
+// over <lanes x T>) plus one masked iteration for the remaining elements (llvm.masked.load/store),
+// so a strip of any length needs no scalar code.
+//
+//   flat (rank 1, the fast path): one strip, [begin, end); broadcast scalars are loaded once.
+//   rows (rank r > 1): for each row of the innermost dim D that [begin, end) touches, a strip of
+//     its part of the row; each input's offset comes from the row index by division by the
+//     (constant) outer dims, which LLVM turns into multiplies.
+//
+// Vector loops carry metadata keeping O2's vectorizer and unroller off them (they are vectorized
+// already; see affine_relu_kernel.cc for the measurements behind that).
+#include <algorithm>
+#include <cctype>
+
+#include <llvm/IR/Intrinsics.h>
+
+#include "codegen/broadcast_layout.h"
+#include "codegen/elementwise_kernel.h"
+#include "codegen/expr_emitter.h"
+#include "codegen/kernel_module.h"
+
+namespace kiln::codegen {
+namespace {
+
+int ElementBits(DataType dtype) { return dtype == DT_BOOL ? 8 : static_cast<int>(DataTypeSize(dtype)) * 8; }
+
+// Lanes so that the widest dtype the expression touches fills one vector register.
+unsigned LanesFor(const ElementwiseExpr& expr, int vector_bits) {
+  int widest = 8;
+  for (const ExprNode& n : expr.nodes) widest = std::max(widest, ElementBits(n.dtype));
+  return static_cast<unsigned>(std::max(1, vector_bits / widest));
+}
+
+// A run of `count` consecutive output elements: per input a pointer to its first element (read
+// contiguously) or a loop-invariant splat (a broadcast element); per output a pointer.
+struct Strip {
+  std::vector<llvm::Value*> contiguous;
+  std::vector<llvm::Value*> splat;
+  std::vector<llvm::Value*> outputs;
+  llvm::Value* count = nullptr;
+};
+
+class LoopNestEmitter {
+ public:
+  LoopNestEmitter(KernelModule& m, const ElementwiseCluster& c, const BroadcastLayout& layout, unsigned lanes)
+      : m_(m), c_(c), layout_(layout), lanes_(lanes), b_(*m.context) {}
+
+  void Emit() {
+    llvm::BasicBlock* entry = Block("entry");
+    llvm::BasicBlock* body = Block("body");
+    llvm::BasicBlock* done = Block("done");
+    b_.SetInsertPoint(entry);
+    const int num_inputs = static_cast<int>(c_.expr.input_dtypes.size());
+    for (int i = 0; i < num_inputs; ++i) inputs_.push_back(LoadBuffer(b_, m_, i));
+    for (size_t j = 0; j < c_.expr.outputs.size(); ++j) outputs_.push_back(LoadBuffer(b_, m_, num_inputs + static_cast<int>(j)));
+    // Clamp the range to [0, num_elements): a wrong range must not write out of bounds.
+    llvm::Value* begin = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, LoadSize(b_, m_, 0), b_.getInt64(0), nullptr, "begin");
+    llvm::Value* end =
+        b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, LoadSize(b_, m_, 1), b_.getInt64(layout_.num_elements), nullptr, "end");
+    b_.CreateCondBr(b_.CreateICmpSLT(begin, end), body, done);
+    b_.SetInsertPoint(body);
+    if (layout_.is_flat()) {
+      EmitFlat(begin, end);
+    } else {
+      EmitRows(begin, end);
+    }
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    b_.CreateRet(b_.getInt32(0));
+  }
+
+ private:
+  llvm::BasicBlock* Block(const char* name) { return llvm::BasicBlock::Create(*m_.context, name, m_.function); }
+  bool Used(int input) const { return c_.expr.input_dtypes[input] != DT_INVALID; }
+  DataType InputType(int input) const { return c_.expr.input_dtypes[input]; }
+  llvm::Type* Memory(DataType dtype) { return MemoryElementType(*m_.context, dtype); }
+  llvm::Align Align(DataType dtype) { return llvm::Align(ElementBits(dtype) / 8); }
+  llvm::Value* Element(DataType dtype, llvm::Value* base, llvm::Value* index) {
+    return b_.CreateInBoundsGEP(Memory(dtype), base, index);
+  }
+
+  // Input `input`'s element at `offset`, splatted to a vector in register form.
+  llvm::Value* LoadSplat(int input, llvm::Value* offset) {
+    DataType dtype = InputType(input);
+    llvm::Value* scalar = b_.CreateAlignedLoad(Memory(dtype), Element(dtype, inputs_[input], offset), Align(dtype));
+    return b_.CreateVectorSplat(lanes_, FromMemory(b_, dtype, scalar));
+  }
+
+  // The whole range is one strip: inputs contiguous from `begin` or broadcast scalars.
+  void EmitFlat(llvm::Value* begin, llvm::Value* end) {
+    Strip s;
+    for (size_t k = 0; k < inputs_.size(); ++k) {
+      const bool contiguous = Used(k) && layout_.strides[k][0] != 0;
+      s.contiguous.push_back(contiguous ? Element(InputType(k), inputs_[k], begin) : nullptr);
+      s.splat.push_back(Used(k) && !contiguous ? LoadSplat(k, b_.getInt64(0)) : nullptr);
+    }
+    for (size_t j = 0; j < outputs_.size(); ++j) s.outputs.push_back(Element(c_.expr.output_dtype(j), outputs_[j], begin));
+    s.count = b_.CreateSub(end, begin, "count");
+    EmitStrip(s);
+  }
+
+  // One strip per row of the innermost dim that [begin, end) touches.
+  void EmitRows(llvm::Value* begin, llvm::Value* end) {
+    const int rank = layout_.rank();
+    const int64_t inner = layout_.dims.back();
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    llvm::BasicBlock* row_loop = Block("row.loop");
+    llvm::BasicBlock* rows_done = Block("rows.done");
+    b_.CreateBr(row_loop);
+    b_.SetInsertPoint(row_loop);
+    llvm::PHINode* i = b_.CreatePHI(b_.getInt64Ty(), 2, "i");
+    i->addIncoming(begin, from);
+    llvm::Value* row = b_.CreateUDiv(i, b_.getInt64(inner), "row");
+    llvm::Value* col = b_.CreateURem(i, b_.getInt64(inner), "col");
+    llvm::Value* len = b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, b_.CreateSub(b_.getInt64(inner), col),
+                                                b_.CreateSub(end, i), nullptr, "len");
+    // The row's index along each outer dim, innermost first; the outermost takes what is left.
+    std::vector<llvm::Value*> index(rank - 1);
+    llvm::Value* rest = row;
+    for (int d = rank - 2; d >= 1; --d) {
+      index[d] = b_.CreateURem(rest, b_.getInt64(layout_.dims[d]));
+      rest = b_.CreateUDiv(rest, b_.getInt64(layout_.dims[d]));
+    }
+    index[0] = rest;
+    Strip s;
+    for (size_t k = 0; k < inputs_.size(); ++k) {
+      if (!Used(k)) {
+        s.contiguous.push_back(nullptr);
+        s.splat.push_back(nullptr);
+        continue;
+      }
+      llvm::Value* offset = b_.getInt64(0);
+      for (int d = 0; d < rank - 1; ++d) {
+        if (layout_.strides[k][d] != 0) offset = b_.CreateAdd(offset, b_.CreateMul(index[d], b_.getInt64(layout_.strides[k][d])));
+      }
+      const bool contiguous = layout_.strides[k][rank - 1] != 0;
+      s.contiguous.push_back(contiguous ? Element(InputType(k), inputs_[k], b_.CreateAdd(offset, col)) : nullptr);
+      s.splat.push_back(contiguous ? nullptr : LoadSplat(k, offset));
+    }
+    for (size_t j = 0; j < outputs_.size(); ++j) s.outputs.push_back(Element(c_.expr.output_dtype(j), outputs_[j], i));
+    s.count = len;
+    EmitStrip(s);
+    llvm::Value* next = b_.CreateAdd(i, len, "next_row", /*HasNUW=*/true, /*HasNSW=*/true);
+    i->addIncoming(next, b_.GetInsertBlock());
+    MarkLoopDoNotOptimize(b_.CreateCondBr(b_.CreateICmpSLT(next, end), row_loop, rows_done));
+    b_.SetInsertPoint(rows_done);
+  }
+
+  // The strip's full vectors, then one masked vector for the rest; leaves the builder in a block
+  // after both.
+  void EmitStrip(const Strip& s) {
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    llvm::BasicBlock* vector_loop = Block("vector.loop");
+    llvm::BasicBlock* tail_check = Block("tail.check");
+    llvm::BasicBlock* tail = Block("tail");
+    llvm::BasicBlock* strip_done = Block("strip.done");
+    llvm::Value* full = b_.CreateAnd(s.count, b_.getInt64(-static_cast<int64_t>(lanes_)), "full");
+    b_.CreateCondBr(b_.CreateICmpNE(full, b_.getInt64(0)), vector_loop, tail_check);
+
+    b_.SetInsertPoint(vector_loop);
+    llvm::PHINode* j = b_.CreatePHI(b_.getInt64Ty(), 2, "j");
+    j->addIncoming(b_.getInt64(0), from);
+    EmitVectorStep(s, j, nullptr);
+    llvm::Value* next = b_.CreateAdd(j, b_.getInt64(lanes_), "next", /*HasNUW=*/true, /*HasNSW=*/true);
+    j->addIncoming(next, vector_loop);
+    MarkLoopDoNotOptimize(b_.CreateCondBr(b_.CreateICmpULT(next, full), vector_loop, tail_check));
+
+    b_.SetInsertPoint(tail_check);
+    llvm::Value* rest = b_.CreateSub(s.count, full, "rest");
+    b_.CreateCondBr(b_.CreateICmpNE(rest, b_.getInt64(0)), tail, strip_done);
+
+    b_.SetInsertPoint(tail);
+    std::vector<llvm::Constant*> iota;
+    for (unsigned l = 0; l < lanes_; ++l) iota.push_back(b_.getInt32(l));
+    llvm::Value* rest32 = b_.CreateVectorSplat(lanes_, b_.CreateTrunc(rest, b_.getInt32Ty()));
+    EmitVectorStep(s, full, b_.CreateICmpULT(llvm::ConstantVector::get(iota), rest32, "mask"));
+    b_.CreateBr(strip_done);
+    b_.SetInsertPoint(strip_done);
+  }
+
+  // Elements [j, j + lanes) of the strip, the lanes under `mask` only when it is not null. All
+  // loads come before all stores, so an output may overwrite the input it was computed from.
+  void EmitVectorStep(const Strip& s, llvm::Value* j, llvm::Value* mask) {
+    std::vector<llvm::Value*> values(inputs_.size(), nullptr);
+    for (size_t k = 0; k < inputs_.size(); ++k) {
+      if (s.splat[k]) values[k] = s.splat[k];
+      if (!s.contiguous[k]) continue;
+      DataType dtype = InputType(k);
+      llvm::Type* type = llvm::FixedVectorType::get(Memory(dtype), lanes_);
+      llvm::Value* ptr = Element(dtype, s.contiguous[k], j);
+      llvm::Value* loaded = mask ? static_cast<llvm::Value*>(b_.CreateMaskedLoad(type, ptr, Align(dtype), mask,
+                                                                                 llvm::Constant::getNullValue(type)))
+                                 : b_.CreateAlignedLoad(type, ptr, Align(dtype));
+      values[k] = FromMemory(b_, dtype, loaded);
+    }
+    std::vector<llvm::Value*> results = EmitExpr(b_, c_.expr, lanes_, values);
+    for (size_t o = 0; o < results.size(); ++o) {
+      DataType dtype = c_.expr.output_dtype(o);
+      llvm::Value* value = ToMemory(b_, dtype, results[o]);
+      llvm::Value* ptr = Element(dtype, s.outputs[o], j);
+      if (mask) {
+        b_.CreateMaskedStore(value, ptr, Align(dtype), mask);
+      } else {
+        b_.CreateAlignedStore(value, ptr, Align(dtype));
+      }
+    }
+  }
+
+  KernelModule& m_;
+  const ElementwiseCluster& c_;
+  const BroadcastLayout& layout_;
+  const unsigned lanes_;
+  llvm::IRBuilder<> b_;
+  std::vector<llvm::Value*> inputs_, outputs_;  // base pointers
+};
+
+std::string SymbolName(const std::string& name) {
+  std::string out = "elementwise_";
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '_';
+  return out;
+}
+
+// The checks CompileElementwise makes before emitting anything.
+Status ValidateCluster(const ElementwiseCluster& c) {
+  KILN_RETURN_IF_ERROR(c.expr.Validate());
+  if (c.expr.outputs.empty()) return InvalidArgument("the cluster has no outputs");
+  if (c.input_shapes.size() != c.expr.input_dtypes.size()) {
+    return InvalidArgument("the expression has " + std::to_string(c.expr.input_dtypes.size()) + " inputs but " +
+                           std::to_string(c.input_shapes.size()) + " input shapes were given");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<KernelModule> EmitElementwiseKernel(const ElementwiseCluster& cluster, int vector_bits, const std::string& symbol) {
+  auto context = [&](const Status& s) { return s.WithContext("elementwise cluster '" + cluster.name + "'"); };
+  KILN_RETURN_IF_ERROR(context(ValidateCluster(cluster)));
+  StatusOr<BroadcastLayout> layout = PlanBroadcast(cluster.shape, cluster.input_shapes);
+  KILN_RETURN_IF_ERROR(context(layout.status()));
+  KernelModule m = NewKernelModule(symbol);
+  LoopNestEmitter(m, cluster, *layout, LanesFor(cluster.expr, vector_bits)).Emit();
+  return m;
+}
+
+StatusOr<CompiledElementwise> CompileElementwise(Jit& jit, const ElementwiseCluster& cluster) {
+  const std::string symbol = jit.FreshSymbol(SymbolName(cluster.name));
+  KILN_ASSIGN_OR_RETURN(KernelModule m, EmitElementwiseKernel(cluster, jit.cpu().vector_bits, symbol));
+  StatusOr<KilnKernelFn> fn = jit.AddKernel(std::move(m));
+  KILN_RETURN_IF_ERROR(fn.status().WithContext("elementwise cluster '" + cluster.name + "'"));
+  KILN_ASSIGN_OR_RETURN(BroadcastLayout layout, PlanBroadcast(cluster.shape, cluster.input_shapes));
+  CompiledElementwise out;
+  out.fn = *fn;
+  out.symbol = symbol;
+  out.num_inputs = static_cast<int>(cluster.expr.input_dtypes.size());
+  out.num_outputs = static_cast<int>(cluster.expr.outputs.size());
+  out.num_elements = layout.num_elements;
+  out.vector_lanes = static_cast<int>(LanesFor(cluster.expr, jit.cpu().vector_bits));
+  out.loop_dims = layout.dims;
+  return out;
+}
+
+}  // namespace kiln::codegen

@@ -1,0 +1,69 @@
+// Fused elementwise kernels: a cluster (a primitive expression over N inputs, an iteration shape,
+// each input's broadcast shape, M outputs) compiled into one vectorized loop nest by the JIT.
+//
+// How the runtime calls a compiled cluster (one KilnKernelFn, graph/kernel_abi.h):
+//
+//   CompiledElementwise k = *CompileElementwise(jit, cluster);
+//   void* buffers[] = {in_0, ..., in_{N-1}, out_0, ..., out_{M-1}};  // whole tensors, not offset
+//   int64_t sizes[] = {begin, end};  // a range of the flattened (row-major) iteration space
+//   k.fn(/*closure=*/nullptr, buffers, sizes);                         // returns 0
+//
+// A call computes output elements [begin, end) and touches no others, so the runtime splits
+// [0, k.num_elements) over its threads (ParallelFor) and calls the kernel once per chunk: chunks
+// may be any size and need no alignment (each call handles its partial rows and vector tails).
+// The range is clamped to [0, num_elements); an empty range does nothing.
+//
+// Buffers: element alignment suffices (Kiln's 64-byte alignment is faster). Input i holds
+// prod(input_shapes[i]) elements of expr.input_dtypes[i]; bools are one byte, 0 or 1. Output j
+// holds num_elements elements of expr.output_dtype(j), row-major in `shape`. An output may share
+// its buffer with an input of the same dtype that does not broadcast (in-place); never with a
+// broadcasting input or another output.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codegen/host_cpu.h"
+#include "codegen/jit.h"
+#include "graph/elementwise_expr.h"
+#include "graph/kernel_abi.h"
+#include "graph/status.h"
+
+namespace kiln::codegen {
+
+struct ElementwiseCluster {
+  // Names the kernel (its JIT symbol is "kiln_elementwise_<name>_<n>") and errors; letters,
+  // digits and '_' are kept, anything else becomes '_'.
+  std::string name;
+  // Input i of the expression is buffer i; output j is buffer N + j.
+  ElementwiseExpr expr;
+  // The iteration shape: every output's shape. Fully defined (no -1).
+  std::vector<int64_t> shape;
+  // One per expression input: its shape, right-aligned against `shape` as NumPy broadcasts (each
+  // dim equal to the aligned dim of `shape`, or 1 to repeat). A bias of [C] against [N, C] is [C];
+  // an NCHW bias against [N, C, H, W] is [C, 1, 1]; a scalar is [] or [1].
+  std::vector<std::vector<int64_t>> input_shapes;
+};
+
+struct CompiledElementwise {
+  KilnKernelFn fn = nullptr;  // lives as long as the Jit
+  std::string symbol;
+  int num_inputs = 0;
+  int num_outputs = 0;
+  // The iteration space a call's {begin, end} indexes: prod(shape).
+  int64_t num_elements = 0;
+  // Elements per vector iteration (host vector width / widest element type), a natural grain for
+  // splitting the range.
+  int vector_lanes = 0;
+  // The iteration space after merging dims with the same broadcast pattern ([N*H*W, C] for a
+  // bias-add): rank 1 means the contiguous fast path (no input broadcasts but scalars).
+  std::vector<int64_t> loop_dims;
+};
+
+// Validates the cluster (the expression, one shape per input, shapes that broadcast), emits the
+// loop nest for the Jit's host CPU and compiles it. Errors name the cluster: InvalidArgument for a
+// malformed cluster, Internal for an emitter bug LLVM's verifier caught.
+StatusOr<CompiledElementwise> CompileElementwise(Jit& jit, const ElementwiseCluster& cluster);
+
+}  // namespace kiln::codegen
