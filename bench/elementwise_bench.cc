@@ -1,7 +1,8 @@
 // Single-thread throughput of JIT-compiled elementwise kernels (codegen/elementwise_kernel.h)
 // against the ops' reference kernels, on 1M-element tensors (4 MiB of float: L3-resident on most
 // machines, as activations between layers are): ns per element and GB/s of tensor traffic (inputs
-// read plus outputs written). Results with date and machine go in bench/README.md.
+// read plus outputs written), and the kernel's compile time (no disk cache). Results with date and
+// machine go in bench/README.md.
 //
 //   build/bench/elementwise_bench [--quick]
 #include <algorithm>
@@ -128,7 +129,9 @@ int Run(bool quick) {
       return 1;
     }
     codegen::ElementwiseCluster cluster{c.name, *expr, out.shape().dims(), c.input_shapes};
+    const auto compile_start = Clock::now();
     StatusOr<codegen::CompiledElementwise> k = codegen::CompileElementwise(**jit, cluster);
+    const double compile_ms = std::chrono::duration<double, std::milli>(Clock::now() - compile_start).count();
     if (!k.ok()) {
       std::fprintf(stderr, "%s: %s\n", c.name.c_str(), k.status().ToString().c_str());
       return 1;
@@ -141,9 +144,9 @@ int Run(bool quick) {
     auto jitted = [&] { k->fn(nullptr, buffers.data(), sizes); };
     bytes += y.num_bytes();
     const double t_ref = MedianSeconds(reference, quick), t_jit = MedianSeconds(jitted, quick);
-    std::printf("%-14s reference %6.3f ns/elem %6.1f GB/s | jit %6.3f ns/elem %6.1f GB/s | %5.1fx  (%zu node%s)\n",
+    std::printf("%-14s reference %6.3f ns/elem %6.1f GB/s | jit %6.3f ns/elem %6.1f GB/s | %5.1fx | compile %5.1f ms (%zu node%s)\n",
                 c.name.c_str(), t_ref / n * 1e9, bytes / t_ref * 1e-9, t_jit / n * 1e9, bytes / t_jit * 1e-9,
-                t_ref / t_jit, nodes.size(), nodes.size() == 1 ? "" : "s");
+                t_ref / t_jit, compile_ms, nodes.size(), nodes.size() == 1 ? "" : "s");
     std::fflush(stdout);
   }
   return 0;

@@ -21,6 +21,7 @@
 #include "codegen/elementwise_kernel.h"
 #include "codegen/expr_emitter.h"
 #include "codegen/kernel_module.h"
+#include "codegen/llvm_pipeline.h"
 
 namespace kiln::codegen {
 namespace {
@@ -247,7 +248,11 @@ StatusOr<KernelModule> EmitElementwiseKernel(const ElementwiseCluster& cluster, 
 }
 
 StatusOr<CompiledElementwise> CompileElementwise(Jit& jit, const ElementwiseCluster& cluster) {
-  const std::string symbol = jit.FreshSymbol(SymbolName(cluster.name));
+  // A symbol derived from the cluster's content, so an equal cluster finds the kernel the Jit
+  // already has, and a new process the object the disk cache keeps.
+  std::string content = cluster.name + "\n" + cluster.expr.ToString() + "\nshape " + DimsToString(cluster.shape);
+  for (const std::vector<int64_t>& dims : cluster.input_shapes) content += "\ninput " + DimsToString(dims);
+  const std::string symbol = "kiln_" + SymbolName(cluster.name) + "_" + HexDigest(content, 24);
   KILN_ASSIGN_OR_RETURN(KernelModule m, EmitElementwiseKernel(cluster, jit.cpu().vector_bits, symbol));
   StatusOr<KilnKernelFn> fn = jit.AddKernel(std::move(m));
   KILN_RETURN_IF_ERROR(fn.status().WithContext("elementwise cluster '" + cluster.name + "'"));

@@ -33,8 +33,8 @@
 namespace kiln::codegen {
 
 struct ElementwiseCluster {
-  // Names the kernel (its JIT symbol is "kiln_elementwise_<name>_<n>") and errors; letters,
-  // digits and '_' are kept, anything else becomes '_'.
+  // Names the kernel (its JIT symbol is "kiln_elementwise_<name>_<hash of the cluster>") and
+  // errors; letters, digits and '_' are kept, anything else becomes '_'.
   std::string name;
   // Input i of the expression is buffer i; output j is buffer N + j.
   ElementwiseExpr expr;
@@ -62,8 +62,11 @@ struct CompiledElementwise {
 };
 
 // Validates the cluster (the expression, one shape per input, shapes that broadcast), emits the
-// loop nest for the Jit's host CPU and compiles it. Errors name the cluster: InvalidArgument for a
-// malformed cluster, Internal for an emitter bug LLVM's verifier caught.
+// loop nest for the Jit's host CPU and compiles it. An equal cluster (same name, expression and
+// shapes) compiled again by the same Jit returns the same function without compiling; with a
+// disk cache (JitOptions::cache_dir) a new process loads it instead of compiling. Errors name the
+// cluster: InvalidArgument for a malformed cluster, Internal for an emitter bug LLVM's verifier
+// caught.
 StatusOr<CompiledElementwise> CompileElementwise(Jit& jit, const ElementwiseCluster& cluster);
 
 }  // namespace kiln::codegen
