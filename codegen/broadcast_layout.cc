@@ -11,8 +11,9 @@ std::string DimsToString(const std::vector<int64_t>& dims) {
 }
 
 StatusOr<BroadcastLayout> PlanBroadcast(const std::vector<int64_t>& shape,
-                                        const std::vector<std::vector<int64_t>>& input_shapes) {
+                                        const std::vector<std::vector<int64_t>>& input_shapes, bool keep_innermost) {
   const int rank = static_cast<int>(shape.size());
+  if (keep_innermost && rank == 0) return InvalidArgument("a scalar iteration shape has no innermost dim to keep");
   BroadcastLayout layout;
   layout.num_elements = 1;
   for (int64_t d : shape) {
@@ -37,16 +38,19 @@ StatusOr<BroadcastLayout> PlanBroadcast(const std::vector<int64_t>& shape,
       broadcast[k][offset + d] = in[d] == 1;
     }
   }
-  if (layout.num_elements == 0) {  // nothing to iterate: one empty dim
-    layout.dims = {0};
-    layout.strides.assign(input_shapes.size(), {0});
+  if (layout.num_elements == 0) {  // no elements: one empty dim, or [rows, 0] (rows of empty reductions)
+    int64_t rows = 1;
+    for (int d = 0; d + 1 < rank; ++d) rows *= shape[d];
+    layout.dims = keep_innermost ? std::vector<int64_t>{rows, shape.back()} : std::vector<int64_t>{0};
+    layout.strides.assign(input_shapes.size(), std::vector<int64_t>(layout.dims.size(), 0));
     return layout;
   }
   // Merge runs of dims (size-1 dims dropped) with the same broadcast pattern for every input.
   std::vector<int> group_first;  // the first original dim of each merged dim
   for (int d = 0; d < rank; ++d) {
-    if (shape[d] == 1) continue;
-    bool same = !layout.dims.empty();
+    const bool innermost = keep_innermost && d == rank - 1;
+    if (shape[d] == 1 && !innermost) continue;
+    bool same = !layout.dims.empty() && !innermost;
     for (size_t k = 0; same && k < input_shapes.size(); ++k) same = broadcast[k][d] == broadcast[k][group_first.back()];
     if (same) {
       layout.dims.back() *= shape[d];

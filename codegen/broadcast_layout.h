@@ -26,10 +26,13 @@ struct BroadcastLayout {
 };
 
 // Plans `shape` (every output's) against each input's shape, right-aligned as NumPy broadcasts:
-// an input's dim must equal the aligned dim of `shape` or be 1. Errors (InvalidArgument) name the
-// input, its shape and `shape`.
+// an input's dim must equal the aligned dim of `shape` or be 1. With `keep_innermost` the last
+// dim of `shape` stays a dim of its own (never merged, never dropped, even when 1 or 0), as a
+// reduction along it needs: dims is then [rows..., cols]. Errors (InvalidArgument) name the input,
+// its shape and `shape`.
 StatusOr<BroadcastLayout> PlanBroadcast(const std::vector<int64_t>& shape,
-                                        const std::vector<std::vector<int64_t>>& input_shapes);
+                                        const std::vector<std::vector<int64_t>>& input_shapes,
+                                        bool keep_innermost = false);
 
 // "[2,3]" for messages.
 std::string DimsToString(const std::vector<int64_t>& dims);

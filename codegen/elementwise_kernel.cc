@@ -22,21 +22,37 @@
 #include "codegen/expr_emitter.h"
 #include "codegen/kernel_module.h"
 #include "codegen/llvm_pipeline.h"
+#include "codegen/reduction_emitter.h"
 
 namespace kiln::codegen {
 namespace {
 
 int ElementBits(DataType dtype) { return dtype == DT_BOOL ? 8 : static_cast<int>(DataTypeSize(dtype)) * 8; }
 
-// Lanes so that the widest dtype the expression touches fills one vector register.
+// Lanes so that the widest dtype the expression touches fills one vector register (a power of
+// two, which the masked tail and the reduction tree rely on).
 unsigned LanesFor(const ElementwiseExpr& expr, int vector_bits) {
   int widest = 8;
   for (const ExprNode& n : expr.nodes) widest = std::max(widest, ElementBits(n.dtype));
-  return static_cast<unsigned>(std::max(1, vector_bits / widest));
+  unsigned lanes = 1;
+  while (lanes * 2 * widest <= static_cast<unsigned>(vector_bits)) lanes *= 2;
+  return lanes;
 }
 
-// A run of `count` consecutive output elements: per input a pointer to its first element (read
-// contiguously) or a loop-invariant splat (a broadcast element); per output a pointer.
+OutputReduction ReductionOf(const ElementwiseCluster& c, size_t output) {
+  return c.output_reductions.empty() ? OutputReduction::kNone : c.output_reductions[output];
+}
+
+// What a call's {begin, end} indexes: elements, or rows when outputs are reduced (elementwise_kernel.h).
+int64_t RangeSize(const ElementwiseCluster& c) {
+  int64_t size = 1;
+  for (size_t d = 0; d + (c.has_reductions() ? 1 : 0) < c.shape.size(); ++d) size *= c.shape[d];
+  return size;
+}
+
+// A run of `count` consecutive elements: per input a pointer to its first element (read
+// contiguously) or a loop-invariant splat (a broadcast element); per output a pointer, or null
+// for a reduced output, whose running value is an accumulator instead.
 struct Strip {
   std::vector<llvm::Value*> contiguous;
   std::vector<llvm::Value*> splat;
@@ -57,13 +73,15 @@ class LoopNestEmitter {
     const int num_inputs = static_cast<int>(c_.expr.input_dtypes.size());
     for (int i = 0; i < num_inputs; ++i) inputs_.push_back(LoadBuffer(b_, m_, i));
     for (size_t j = 0; j < c_.expr.outputs.size(); ++j) outputs_.push_back(LoadBuffer(b_, m_, num_inputs + static_cast<int>(j)));
-    // Clamp the range to [0, num_elements): a wrong range must not write out of bounds.
+    // Clamp the range to [0, range_size): a wrong range must not write out of bounds.
+    const int64_t range_size = RangeSize(c_);
     llvm::Value* begin = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, LoadSize(b_, m_, 0), b_.getInt64(0), nullptr, "begin");
-    llvm::Value* end =
-        b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, LoadSize(b_, m_, 1), b_.getInt64(layout_.num_elements), nullptr, "end");
+    llvm::Value* end = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, LoadSize(b_, m_, 1), b_.getInt64(range_size), nullptr, "end");
     b_.CreateCondBr(b_.CreateICmpSLT(begin, end), body, done);
     b_.SetInsertPoint(body);
-    if (layout_.is_flat()) {
+    if (c_.has_reductions()) {
+      EmitReducedRows(begin, end);
+    } else if (layout_.is_flat()) {
       EmitFlat(begin, end);
     } else {
       EmitRows(begin, end);
@@ -100,24 +118,13 @@ class LoopNestEmitter {
     }
     for (size_t j = 0; j < outputs_.size(); ++j) s.outputs.push_back(Element(c_.expr.output_dtype(j), outputs_[j], begin));
     s.count = b_.CreateSub(end, begin, "count");
-    EmitStrip(s);
+    std::vector<llvm::Value*> no_accumulators(outputs_.size(), nullptr);
+    EmitStrip(s, &no_accumulators);
   }
 
-  // One strip per row of the innermost dim that [begin, end) touches.
-  void EmitRows(llvm::Value* begin, llvm::Value* end) {
+  // Points the strip's inputs at row `row` (of the outer dims), column `col` of the innermost dim.
+  void SetRowInputs(llvm::Value* row, llvm::Value* col, Strip* s) {
     const int rank = layout_.rank();
-    const int64_t inner = layout_.dims.back();
-    llvm::BasicBlock* from = b_.GetInsertBlock();
-    llvm::BasicBlock* row_loop = Block("row.loop");
-    llvm::BasicBlock* rows_done = Block("rows.done");
-    b_.CreateBr(row_loop);
-    b_.SetInsertPoint(row_loop);
-    llvm::PHINode* i = b_.CreatePHI(b_.getInt64Ty(), 2, "i");
-    i->addIncoming(begin, from);
-    llvm::Value* row = b_.CreateUDiv(i, b_.getInt64(inner), "row");
-    llvm::Value* col = b_.CreateURem(i, b_.getInt64(inner), "col");
-    llvm::Value* len = b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, b_.CreateSub(b_.getInt64(inner), col),
-                                                b_.CreateSub(end, i), nullptr, "len");
     // The row's index along each outer dim, innermost first; the outermost takes what is left.
     std::vector<llvm::Value*> index(rank - 1);
     llvm::Value* rest = row;
@@ -125,12 +132,11 @@ class LoopNestEmitter {
       index[d] = b_.CreateURem(rest, b_.getInt64(layout_.dims[d]));
       rest = b_.CreateUDiv(rest, b_.getInt64(layout_.dims[d]));
     }
-    index[0] = rest;
-    Strip s;
+    if (rank > 1) index[0] = rest;
     for (size_t k = 0; k < inputs_.size(); ++k) {
       if (!Used(k)) {
-        s.contiguous.push_back(nullptr);
-        s.splat.push_back(nullptr);
+        s->contiguous.push_back(nullptr);
+        s->splat.push_back(nullptr);
         continue;
       }
       llvm::Value* offset = b_.getInt64(0);
@@ -138,21 +144,88 @@ class LoopNestEmitter {
         if (layout_.strides[k][d] != 0) offset = b_.CreateAdd(offset, b_.CreateMul(index[d], b_.getInt64(layout_.strides[k][d])));
       }
       const bool contiguous = layout_.strides[k][rank - 1] != 0;
-      s.contiguous.push_back(contiguous ? Element(InputType(k), inputs_[k], b_.CreateAdd(offset, col)) : nullptr);
-      s.splat.push_back(contiguous ? nullptr : LoadSplat(k, offset));
+      s->contiguous.push_back(contiguous ? Element(InputType(k), inputs_[k], b_.CreateAdd(offset, col)) : nullptr);
+      s->splat.push_back(contiguous ? nullptr : LoadSplat(k, offset));
     }
-    for (size_t j = 0; j < outputs_.size(); ++j) s.outputs.push_back(Element(c_.expr.output_dtype(j), outputs_[j], i));
-    s.count = len;
-    EmitStrip(s);
-    llvm::Value* next = b_.CreateAdd(i, len, "next_row", /*HasNUW=*/true, /*HasNSW=*/true);
+  }
+
+  // A loop from `begin` to `end` whose body `emit_body(i)` returns the next i; leaves the builder
+  // after the loop.
+  template <typename F>
+  void EmitLoop(llvm::Value* begin, llvm::Value* end, const char* name, F emit_body) {
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    llvm::BasicBlock* loop = Block(name);
+    llvm::BasicBlock* loop_done = Block("loop.done");
+    b_.CreateBr(loop);
+    b_.SetInsertPoint(loop);
+    llvm::PHINode* i = b_.CreatePHI(b_.getInt64Ty(), 2, name);
+    i->addIncoming(begin, from);
+    llvm::Value* next = emit_body(static_cast<llvm::Value*>(i));
     i->addIncoming(next, b_.GetInsertBlock());
-    MarkLoopDoNotOptimize(b_.CreateCondBr(b_.CreateICmpSLT(next, end), row_loop, rows_done));
-    b_.SetInsertPoint(rows_done);
+    MarkLoopDoNotOptimize(b_.CreateCondBr(b_.CreateICmpSLT(next, end), loop, loop_done));
+    b_.SetInsertPoint(loop_done);
+  }
+
+  // One strip per row of the innermost dim that the element range [begin, end) touches.
+  void EmitRows(llvm::Value* begin, llvm::Value* end) {
+    const int64_t inner = layout_.dims.back();
+    EmitLoop(begin, end, "i", [&](llvm::Value* i) {
+      llvm::Value* col = b_.CreateURem(i, b_.getInt64(inner), "col");
+      Strip s;
+      SetRowInputs(b_.CreateUDiv(i, b_.getInt64(inner), "row"), col, &s);
+      for (size_t j = 0; j < outputs_.size(); ++j) s.outputs.push_back(Element(c_.expr.output_dtype(j), outputs_[j], i));
+      s.count = b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, b_.CreateSub(b_.getInt64(inner), col), b_.CreateSub(end, i),
+                                         nullptr, "len");
+      std::vector<llvm::Value*> no_accumulators(outputs_.size(), nullptr);
+      EmitStrip(s, &no_accumulators);
+      return b_.CreateAdd(i, s.count, "next_i", /*HasNUW=*/true, /*HasNSW=*/true);
+    });
+  }
+
+  // One whole row per iteration of the row range [begin, end): elementwise outputs stored as
+  // they come, reduced ones accumulated and stored once at the row's end.
+  void EmitReducedRows(llvm::Value* begin, llvm::Value* end) {
+    const int64_t cols = layout_.dims.back();
+    EmitLoop(begin, end, "row", [&](llvm::Value* row) {
+      if (cols == 0) {  // empty rows: the reductions' identities (and no input is read)
+        for (size_t j = 0; j < outputs_.size(); ++j) {
+          const OutputReduction kind = ReductionOf(c_, j);
+          if (kind == OutputReduction::kNone) continue;
+          const DataType dtype = c_.expr.output_dtype(j);
+          llvm::Value* identity = ReductionIdentity(AccumulatorType(*m_.context, kind, dtype, lanes_), kind);
+          llvm::Value* result = FinishReduction(b_, kind, dtype, identity);
+          b_.CreateAlignedStore(ToMemory(b_, dtype, result), Element(dtype, outputs_[j], row), Align(dtype));
+        }
+        return b_.CreateAdd(row, b_.getInt64(1), "next_row", /*HasNUW=*/true, /*HasNSW=*/true);
+      }
+      Strip s;
+      SetRowInputs(row, b_.getInt64(0), &s);
+      llvm::Value* first = b_.CreateMul(row, b_.getInt64(cols), "first");
+      std::vector<llvm::Value*> accumulators;
+      for (size_t j = 0; j < outputs_.size(); ++j) {
+        const OutputReduction kind = ReductionOf(c_, j);
+        const DataType dtype = c_.expr.output_dtype(j);
+        s.outputs.push_back(kind == OutputReduction::kNone ? Element(dtype, outputs_[j], first) : nullptr);
+        accumulators.push_back(kind == OutputReduction::kNone
+                                   ? nullptr
+                                   : ReductionIdentity(AccumulatorType(*m_.context, kind, dtype, lanes_), kind));
+      }
+      s.count = b_.getInt64(cols);
+      EmitStrip(s, &accumulators);
+      for (size_t j = 0; j < outputs_.size(); ++j) {
+        if (!accumulators[j]) continue;
+        const DataType dtype = c_.expr.output_dtype(j);
+        llvm::Value* result = FinishReduction(b_, ReductionOf(c_, j), dtype, accumulators[j]);
+        b_.CreateAlignedStore(ToMemory(b_, dtype, result), Element(dtype, outputs_[j], row), Align(dtype));
+      }
+      return b_.CreateAdd(row, b_.getInt64(1), "next_row", /*HasNUW=*/true, /*HasNSW=*/true);
+    });
   }
 
   // The strip's full vectors, then one masked vector for the rest; leaves the builder in a block
-  // after both.
-  void EmitStrip(const Strip& s) {
+  // after both. `accumulators` (one per output, null for stored outputs) come in holding their
+  // values before the strip and leave holding them after it.
+  void EmitStrip(const Strip& s, std::vector<llvm::Value*>* accumulators) {
     llvm::BasicBlock* from = b_.GetInsertBlock();
     llvm::BasicBlock* vector_loop = Block("vector.loop");
     llvm::BasicBlock* tail_check = Block("tail.check");
@@ -160,16 +233,35 @@ class LoopNestEmitter {
     llvm::BasicBlock* strip_done = Block("strip.done");
     llvm::Value* full = b_.CreateAnd(s.count, b_.getInt64(-static_cast<int64_t>(lanes_)), "full");
     b_.CreateCondBr(b_.CreateICmpNE(full, b_.getInt64(0)), vector_loop, tail_check);
+    // An accumulator's value where control merges: one phi per accumulator.
+    auto merge = [&](const std::vector<llvm::Value*>& values, const char* name) {
+      std::vector<llvm::Value*> phis;
+      for (llvm::Value* v : values) phis.push_back(v ? b_.CreatePHI(v->getType(), 2, name) : nullptr);
+      return phis;
+    };
+    auto add_incoming = [](const std::vector<llvm::Value*>& phis, const std::vector<llvm::Value*>& values,
+                           llvm::BasicBlock* block) {
+      for (size_t a = 0; a < phis.size(); ++a) {
+        if (phis[a]) llvm::cast<llvm::PHINode>(phis[a])->addIncoming(values[a], block);
+      }
+    };
+    const std::vector<llvm::Value*> before = *accumulators;
 
     b_.SetInsertPoint(vector_loop);
     llvm::PHINode* j = b_.CreatePHI(b_.getInt64Ty(), 2, "j");
     j->addIncoming(b_.getInt64(0), from);
-    EmitVectorStep(s, j, nullptr);
+    std::vector<llvm::Value*> in_loop = merge(before, "acc");
+    add_incoming(in_loop, before, from);
+    std::vector<llvm::Value*> after_step = EmitVectorStep(s, j, nullptr, in_loop);
+    add_incoming(in_loop, after_step, vector_loop);
     llvm::Value* next = b_.CreateAdd(j, b_.getInt64(lanes_), "next", /*HasNUW=*/true, /*HasNSW=*/true);
     j->addIncoming(next, vector_loop);
     MarkLoopDoNotOptimize(b_.CreateCondBr(b_.CreateICmpULT(next, full), vector_loop, tail_check));
 
     b_.SetInsertPoint(tail_check);
+    std::vector<llvm::Value*> after_loop = merge(before, "acc.loop");
+    add_incoming(after_loop, before, from);
+    add_incoming(after_loop, after_step, vector_loop);
     llvm::Value* rest = b_.CreateSub(s.count, full, "rest");
     b_.CreateCondBr(b_.CreateICmpNE(rest, b_.getInt64(0)), tail, strip_done);
 
@@ -177,14 +269,21 @@ class LoopNestEmitter {
     std::vector<llvm::Constant*> iota;
     for (unsigned l = 0; l < lanes_; ++l) iota.push_back(b_.getInt32(l));
     llvm::Value* rest32 = b_.CreateVectorSplat(lanes_, b_.CreateTrunc(rest, b_.getInt32Ty()));
-    EmitVectorStep(s, full, b_.CreateICmpULT(llvm::ConstantVector::get(iota), rest32, "mask"));
+    llvm::Value* mask = b_.CreateICmpULT(llvm::ConstantVector::get(iota), rest32, "mask");
+    std::vector<llvm::Value*> after_tail = EmitVectorStep(s, full, mask, after_loop);
     b_.CreateBr(strip_done);
+
     b_.SetInsertPoint(strip_done);
+    *accumulators = merge(before, "acc.strip");
+    add_incoming(*accumulators, after_loop, tail_check);
+    add_incoming(*accumulators, after_tail, tail);
   }
 
-  // Elements [j, j + lanes) of the strip, the lanes under `mask` only when it is not null. All
-  // loads come before all stores, so an output may overwrite the input it was computed from.
-  void EmitVectorStep(const Strip& s, llvm::Value* j, llvm::Value* mask) {
+  // Elements [j, j + lanes) of the strip, the lanes under `mask` only when it is not null; returns
+  // the accumulators after them. All loads come before all stores, so an output may overwrite the
+  // input it was computed from.
+  std::vector<llvm::Value*> EmitVectorStep(const Strip& s, llvm::Value* j, llvm::Value* mask,
+                                           const std::vector<llvm::Value*>& accumulators) {
     std::vector<llvm::Value*> values(inputs_.size(), nullptr);
     for (size_t k = 0; k < inputs_.size(); ++k) {
       if (s.splat[k]) values[k] = s.splat[k];
@@ -198,7 +297,12 @@ class LoopNestEmitter {
       values[k] = FromMemory(b_, dtype, loaded);
     }
     std::vector<llvm::Value*> results = EmitExpr(b_, c_.expr, lanes_, values);
+    std::vector<llvm::Value*> next = accumulators;
     for (size_t o = 0; o < results.size(); ++o) {
+      if (accumulators[o]) {
+        next[o] = Accumulate(b_, ReductionOf(c_, o), accumulators[o], results[o], mask);
+        continue;
+      }
       DataType dtype = c_.expr.output_dtype(o);
       llvm::Value* value = ToMemory(b_, dtype, results[o]);
       llvm::Value* ptr = Element(dtype, s.outputs[o], j);
@@ -208,6 +312,7 @@ class LoopNestEmitter {
         b_.CreateAlignedStore(value, ptr, Align(dtype));
       }
     }
+    return next;
   }
 
   KernelModule& m_;
@@ -232,15 +337,34 @@ Status ValidateCluster(const ElementwiseCluster& c) {
     return InvalidArgument("the expression has " + std::to_string(c.expr.input_dtypes.size()) + " inputs but " +
                            std::to_string(c.input_shapes.size()) + " input shapes were given");
   }
+  if (!c.output_reductions.empty()) {
+    if (c.output_reductions.size() != c.expr.outputs.size()) {
+      return InvalidArgument(std::to_string(c.output_reductions.size()) + " output reductions for " +
+                             std::to_string(c.expr.outputs.size()) + " outputs");
+    }
+    if (c.has_reductions() && c.shape.empty()) return InvalidArgument("a scalar iteration shape has no dim to reduce");
+    for (size_t o = 0; o < c.output_reductions.size(); ++o) {
+      if (c.output_reductions[o] != OutputReduction::kNone && c.expr.output_dtype(o) == DT_BOOL) {
+        return InvalidArgument("output " + std::to_string(o) + " is bool and cannot be reduced");
+      }
+    }
+  }
   return OkStatus();
 }
 
 }  // namespace
 
+bool ElementwiseCluster::has_reductions() const {
+  for (OutputReduction r : output_reductions) {
+    if (r != OutputReduction::kNone) return true;
+  }
+  return false;
+}
+
 StatusOr<KernelModule> EmitElementwiseKernel(const ElementwiseCluster& cluster, int vector_bits, const std::string& symbol) {
   auto context = [&](const Status& s) { return s.WithContext("elementwise cluster '" + cluster.name + "'"); };
   KILN_RETURN_IF_ERROR(context(ValidateCluster(cluster)));
-  StatusOr<BroadcastLayout> layout = PlanBroadcast(cluster.shape, cluster.input_shapes);
+  StatusOr<BroadcastLayout> layout = PlanBroadcast(cluster.shape, cluster.input_shapes, cluster.has_reductions());
   KILN_RETURN_IF_ERROR(context(layout.status()));
   KernelModule m = NewKernelModule(symbol);
   LoopNestEmitter(m, cluster, *layout, LanesFor(cluster.expr, vector_bits)).Emit();
@@ -252,17 +376,20 @@ StatusOr<CompiledElementwise> CompileElementwise(Jit& jit, const ElementwiseClus
   // already has, and a new process the object the disk cache keeps.
   std::string content = cluster.name + "\n" + cluster.expr.ToString() + "\nshape " + DimsToString(cluster.shape);
   for (const std::vector<int64_t>& dims : cluster.input_shapes) content += "\ninput " + DimsToString(dims);
+  for (OutputReduction r : cluster.output_reductions) content += "\nreduce " + std::to_string(static_cast<int>(r));
   const std::string symbol = "kiln_" + SymbolName(cluster.name) + "_" + HexDigest(content, 24);
   KILN_ASSIGN_OR_RETURN(KernelModule m, EmitElementwiseKernel(cluster, jit.cpu().vector_bits, symbol));
   StatusOr<KilnKernelFn> fn = jit.AddKernel(std::move(m));
   KILN_RETURN_IF_ERROR(fn.status().WithContext("elementwise cluster '" + cluster.name + "'"));
-  KILN_ASSIGN_OR_RETURN(BroadcastLayout layout, PlanBroadcast(cluster.shape, cluster.input_shapes));
+  KILN_ASSIGN_OR_RETURN(BroadcastLayout layout, PlanBroadcast(cluster.shape, cluster.input_shapes, cluster.has_reductions()));
   CompiledElementwise out;
   out.fn = *fn;
   out.symbol = symbol;
   out.num_inputs = static_cast<int>(cluster.expr.input_dtypes.size());
   out.num_outputs = static_cast<int>(cluster.expr.outputs.size());
   out.num_elements = layout.num_elements;
+  out.range_size = RangeSize(cluster);
+  out.range_unit_elements = cluster.has_reductions() ? cluster.shape.back() : 1;
   out.vector_lanes = static_cast<int>(LanesFor(cluster.expr, jit.cpu().vector_bits));
   out.loop_dims = layout.dims;
   return out;

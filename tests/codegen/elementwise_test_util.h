@@ -31,20 +31,23 @@ inline CompiledElementwise CompileOrFail(Jit& jit, const ElementwiseCluster& clu
   return k.ok() ? *k : CompiledElementwise{};
 }
 
-// Calls `k` on `inputs`, writing fresh outputs of `cluster`'s shape and dtypes. The range [0, n)
-// is covered by one call per piece between consecutive `splits` (sorted cut points inside it).
+// Calls `k` on `inputs`, writing fresh outputs of `cluster`'s shape (without the innermost dim
+// for reduced outputs) and dtypes. The range [0, k.range_size) is covered by one call per piece
+// between consecutive `splits` (sorted cut points inside it).
 inline std::vector<Tensor> RunKernel(const CompiledElementwise& k, const ElementwiseCluster& cluster,
                                      const std::vector<Tensor>& inputs, const std::vector<int64_t>& splits = {}) {
   std::vector<Tensor> outputs;
   std::vector<void*> buffers;
   for (const Tensor& t : inputs) buffers.push_back(t.raw_data());
   for (size_t j = 0; j < cluster.expr.outputs.size(); ++j) {
-    outputs.emplace_back(cluster.expr.output_dtype(static_cast<int>(j)), cluster.shape);
+    const bool reduced = !cluster.output_reductions.empty() && cluster.output_reductions[j] != OutputReduction::kNone;
+    const std::vector<int64_t> dims = reduced ? std::vector<int64_t>(cluster.shape.begin(), cluster.shape.end() - 1) : cluster.shape;
+    outputs.emplace_back(cluster.expr.output_dtype(static_cast<int>(j)), dims);
     buffers.push_back(outputs.back().raw_data());
   }
   std::vector<int64_t> cuts = {0};
   cuts.insert(cuts.end(), splits.begin(), splits.end());
-  cuts.push_back(k.num_elements);
+  cuts.push_back(k.range_size);
   for (size_t c = 0; c + 1 < cuts.size(); ++c) {
     int64_t sizes[] = {cuts[c], cuts[c + 1]};
     EXPECT_EQ(k.fn(nullptr, buffers.data(), sizes), 0);
