@@ -21,6 +21,7 @@ namespace {
 
 using testing::CompileOrFail;
 using testing::MakeJit;
+using testing::Random;
 using testing::RunKernel;
 
 ElementwiseExpr BuildOrFail(ExprBuilder&& b, const std::vector<ExprValue>& outputs) {
@@ -60,14 +61,6 @@ int64_t BroadcastOffset(int64_t i, const std::vector<int64_t>& shape, const std:
   return offset;
 }
 
-template <typename T>
-Tensor Random(const std::vector<int64_t>& dims, std::mt19937& rng) {
-  Tensor t(DataTypeOf<T>::value, dims);
-  std::uniform_real_distribution<double> u(-3, 3);
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<T>()[i] = static_cast<T>(u(rng));
-  return t;
-}
-
 // Runs AffineRelu with the given shapes and checks every element bitwise against the reference.
 template <typename T>
 void ExpectAffineReluMatches(Jit& jit, const std::vector<int64_t>& shape, const std::vector<std::vector<int64_t>>& in_shapes,
@@ -76,7 +69,8 @@ void ExpectAffineReluMatches(Jit& jit, const std::vector<int64_t>& shape, const 
   ElementwiseCluster cluster{"affine_relu", AffineRelu(DataTypeOf<T>::value), shape, in_shapes};
   CompiledElementwise k = CompileOrFail(jit, cluster);
   ASSERT_NE(k.fn, nullptr);
-  std::vector<Tensor> in = {Random<T>(in_shapes[0], rng), Random<T>(in_shapes[1], rng), Random<T>(in_shapes[2], rng)};
+  std::vector<Tensor> in = {Random<T>(in_shapes[0], -3, 3, rng), Random<T>(in_shapes[1], -3, 3, rng),
+                            Random<T>(in_shapes[2], -3, 3, rng)};
   std::vector<Tensor> out = RunKernel(k, cluster, in, splits);
   for (int64_t i = 0; i < k.num_elements; ++i) {
     T want = AffineReluReference(in[0].data<T>()[BroadcastOffset(i, shape, in_shapes[0])],

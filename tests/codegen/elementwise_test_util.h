@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <random>
 #include <type_traits>
 #include <vector>
 
@@ -22,6 +23,15 @@ inline std::unique_ptr<Jit> MakeJit() {
   auto jit = Jit::Create();
   EXPECT_TRUE(jit.ok()) << jit.status().ToString();
   return jit.ok() ? std::move(*jit) : nullptr;
+}
+
+// A tensor of T with values uniform in [lo, hi).
+template <typename T>
+Tensor Random(const std::vector<int64_t>& dims, double lo, double hi, std::mt19937& rng) {
+  Tensor t(DataTypeOf<T>::value, dims);
+  std::uniform_real_distribution<double> u(lo, hi);
+  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<T>()[i] = static_cast<T>(u(rng));
+  return t;
 }
 
 // Compiles or fails the test (returns a kernel with a null fn).

@@ -18,6 +18,7 @@ namespace {
 
 using testing::CompileOrFail;
 using testing::MakeJit;
+using testing::Random;
 using testing::RunKernel;
 using testing::UlpError;
 
@@ -35,14 +36,6 @@ std::vector<const Node*> NodesBetween(const std::vector<Output>& inputs, const s
     for (const Output& in : n->inputs()) stack.push_back(in.node);
   }
   return nodes;
-}
-
-template <typename T>
-Tensor Random(const std::vector<int64_t>& dims, double lo, double hi, std::mt19937& rng) {
-  Tensor t(DataTypeOf<T>::value, dims);
-  std::uniform_real_distribution<double> u(lo, hi);
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<T>()[i] = static_cast<T>(u(rng));
-  return t;
 }
 
 // Compiles the cluster between `inputs` and `outputs`, runs it on `values` in one call and in

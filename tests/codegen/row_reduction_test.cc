@@ -17,16 +17,9 @@ namespace {
 
 using testing::CompileOrFail;
 using testing::MakeJit;
+using testing::Random;
 using testing::RunKernel;
 using testing::UlpError;
-
-template <typename T>
-Tensor Random(const std::vector<int64_t>& dims, double lo, double hi, std::mt19937& rng) {
-  Tensor t(DataTypeOf<T>::value, dims);
-  std::uniform_real_distribution<double> u(lo, hi);
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<T>()[i] = static_cast<T>(u(rng));
-  return t;
-}
 
 // The reference kernel `reduce(x, axis -1)` run by a Session.
 Tensor Reference(const Tensor& x, bool max) {
