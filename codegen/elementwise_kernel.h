@@ -57,8 +57,9 @@ struct ElementwiseCluster {
   // an NCHW bias against [N, C, H, W] is [C, 1, 1]; a scalar is [] or [1].
   std::vector<std::vector<int64_t>> input_shapes;
   // Empty (every output elementwise), or one per output. Reduced outputs must be numeric (not
-  // bool), and `shape` must then have a rank of at least 1. Softmax in two clusters:
-  // {m = max(x)} then {e = exp(x - m) stored, s = sum(e) reduced}, with m as a [rows, 1] input.
+  // bool), and `shape` must then have a rank of at least 1. Softmax is three clusters:
+  // {m = max(x)}, {e = exp(x - m) stored, s = sum(e) reduced} reading m as a [rows, 1] input,
+  // then {e / s}.
   std::vector<OutputReduction> output_reductions;
 
   bool has_reductions() const;
