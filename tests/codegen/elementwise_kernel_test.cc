@@ -278,5 +278,29 @@ TEST(ElementwiseKernelTest, Avx512TargetsUseZmmVectorsAndMaskedTails) {
   EXPECT_EQ(avx2->assembly.find("%zmm"), std::string::npos);
 }
 
+// Every primitive, every dtype and both output kinds in one cluster, compiled (not run) for
+// CPUs this host may not be: AVX-512, AVX2, and the x86-64 baseline (SSE2, no SSE4.1 rounding).
+TEST(ElementwiseKernelTest, EveryPrimitiveCompilesForEveryX86Width) {
+  ExprBuilder b;
+  ExprValue x = b.Input(0, DT_FLOAT), d = b.Input(1, DT_DOUBLE), i = b.Input(2, DT_INT32), c = b.Input(3, DT_BOOL);
+  ExprValue f = b.Add(b.Mul(b.Exp(x), b.Log(b.Abs(x))), b.Div(b.Tanh(x), b.Sqrt(b.Rsqrt(b.Floor(x)))));
+  f = b.Select(b.And(b.Or(b.Lt(x, f), b.Not(c)), b.Ne(x, f)), b.Max(f, b.Neg(x)), b.Min(f, b.Sub(x, f)));
+  ExprValue g = b.Add(b.Cast(f, DT_DOUBLE), b.Exp(d));
+  ExprValue n = b.Add(b.Cast(x, DT_INT32), b.Abs(i));
+  ExprValue n64 = b.Cast(b.Mul(n, n), DT_INT64);
+  ExprValue flag = b.Or(b.Ge(d, g), b.Cast(i, DT_BOOL));
+  StatusOr<ElementwiseExpr> expr = std::move(b).Build({f, g, n64, flag, g, n64});
+  ASSERT_TRUE(expr.ok()) << expr.status().ToString();
+  ElementwiseCluster cluster{"everything", *expr, {6, 37}, {{6, 37}, {37}, {6, 1}, {6, 37}},
+                             {OutputReduction::kNone, OutputReduction::kNone, OutputReduction::kNone, OutputReduction::kNone,
+                              OutputReduction::kSum, OutputReduction::kMax}};
+  for (const HostCpu& target : std::vector<HostCpu>{{"skylake-avx512", "", 512}, {"znver4", "", 512}, {"haswell", "", 256},
+                                                    {"x86-64", "", 128}}) {
+    StatusOr<KernelListing> listing = ListElementwiseKernel(cluster, target);
+    ASSERT_TRUE(listing.ok()) << target.name << ": " << listing.status().ToString();
+    EXPECT_NE(listing->assembly.find("retq"), std::string::npos) << target.name;
+  }
+}
+
 }  // namespace
 }  // namespace kiln::codegen
