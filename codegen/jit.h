@@ -2,6 +2,10 @@
 // checked with llvm::verifyModule, optimized at O2 for the host and compiled eagerly, and comes
 // back as a KilnKernelFn, the one ABI every Executable step uses. LLVM types stay behind this
 // header (only codegen/*.cc include LLVM), so the runtime sees function pointers and Status.
+//
+// Kernels are cached in memory by symbol (a kernel whose symbol is derived from its content, as
+// CompileElementwise's is, compiles once per Jit) and, when JitOptions::cache_dir is set, on disk
+// across processes (kernel_cache.h).
 #pragma once
 
 #include <memory>
@@ -16,15 +20,31 @@ namespace kiln::codegen {
 
 struct KernelModule;  // codegen/kernel_module.h, codegen-private
 
+struct JitOptions {
+  // Where compiled kernels persist between processes; empty means no disk cache. Library code
+  // never reads the environment: tools/ passes $XDG_CACHE_HOME/kiln (or ~/.cache/kiln) here.
+  std::string cache_dir;
+};
+
+// What the Jit did with the kernels it was given.
+struct JitStats {
+  int64_t compiled = 0;            // optimized and compiled by LLVM
+  int64_t loaded_from_disk = 0;    // taken from the disk cache
+  int64_t reused = 0;              // already in this Jit under the same symbol
+  int64_t cache_write_errors = 0;  // compiled but not stored (the cache only costs time then)
+};
+
 class Jit {
  public:
-  // Fails (never aborts) when LLVM cannot generate code for this host.
-  static StatusOr<std::unique_ptr<Jit>> Create();
+  // Fails (never aborts) when LLVM cannot generate code for this host, or the cache directory
+  // cannot be created.
+  static StatusOr<std::unique_ptr<Jit>> Create(const JitOptions& options = {});
   ~Jit();
   Jit(const Jit&) = delete;
   Jit& operator=(const Jit&) = delete;
 
   const HostCpu& cpu() const;
+  JitStats stats() const;
 
   // y[i] = max(a * x[i] + b, 0) for i in [0, n): buffers {x, a (one scalar), b (one scalar), y},
   // sizes {n}; float or double (others are Unimplemented). Vectorized at the host's width;
@@ -39,13 +59,17 @@ class Jit {
   // come back as an Internal error from the verifier, not a crash.
   Status CompileInvalidKernelForTest();
 
- private:
-  struct Impl;
-  explicit Jit(std::unique_ptr<Impl> impl);
-  // The path every Compile* method ends in: verify, optimize, add to the LLJIT, compile, look up.
+  // For codegen's kernel compilers (CompileElementwise, ...): KernelModule is codegen-private, so
+  // nothing outside codegen/ can call these. AddKernel is the path every kernel ends in: the
+  // kernel already in this Jit under m.symbol if there is one, else the disk cache's object for
+  // the module, else verify, optimize, compile (and store); then link into the LLJIT and look up.
   StatusOr<KilnKernelFn> AddKernel(KernelModule&& m);
   // A symbol no other kernel of this Jit has: "kiln_<kernel>_<counter>".
   std::string FreshSymbol(const std::string& kernel);
+
+ private:
+  struct Impl;
+  explicit Jit(std::unique_ptr<Impl> impl);
 
   std::unique_ptr<Impl> impl_;
 };

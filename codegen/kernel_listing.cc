@@ -38,4 +38,9 @@ StatusOr<KernelListing> ListAffineReluKernel(DataType dtype, const HostCpu& targ
   return List(std::move(m), target);
 }
 
+StatusOr<KernelListing> ListElementwiseKernel(const ElementwiseCluster& cluster, const HostCpu& target) {
+  KILN_ASSIGN_OR_RETURN(KernelModule m, EmitElementwiseKernel(cluster, target.vector_bits, "kiln_elementwise"));
+  return List(std::move(m), target);
+}
+
 }  // namespace kiln::codegen

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "codegen/elementwise_kernel.h"
 #include "codegen/host_cpu.h"
 #include "graph/status.h"
 #include "graph/types.h"
@@ -20,5 +21,8 @@ struct KernelListing {
 // {"skylake-avx512", "", 512}; empty features mean those the CPU name implies). An unknown CPU
 // name is InvalidArgument.
 StatusOr<KernelListing> ListAffineReluKernel(DataType dtype, const HostCpu& target);
+
+// The kernel CompileElementwise would make of `cluster` (elementwise_kernel.h), for `target`.
+StatusOr<KernelListing> ListElementwiseKernel(const ElementwiseCluster& cluster, const HostCpu& target);
 
 }  // namespace kiln::codegen

@@ -10,6 +10,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include "codegen/elementwise_kernel.h"
 #include "graph/status.h"
 #include "graph/types.h"
 
@@ -45,5 +46,9 @@ void MarkLoopDoNotOptimize(llvm::BranchInst* latch);
 
 // affine_relu_kernel.cc: y[i] = relu(a * x[i] + b), buffers {x, a, b, y}, sizes {n}.
 StatusOr<KernelModule> EmitAffineReluKernel(DataType dtype, int vector_bits, const std::string& symbol);
+
+// elementwise_kernel.cc: a fused elementwise cluster, buffers {inputs..., outputs...}, sizes
+// {begin, end} (elementwise_kernel.h). Validates the cluster first (errors name it).
+StatusOr<KernelModule> EmitElementwiseKernel(const ElementwiseCluster& cluster, int vector_bits, const std::string& symbol);
 
 }  // namespace kiln::codegen

@@ -2,10 +2,13 @@
 
 #include <mutex>
 
+#include <llvm/ADT/SmallString.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/SHA256.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
@@ -103,6 +106,30 @@ Status VerifyAndOptimize(KernelModule& m, llvm::TargetMachine& tm, int vector_bi
   SetTarget(m, tm, vector_bits);
   RunO2(*m.module, tm);
   return OkStatus();
+}
+
+StatusOr<std::string> EmitObjectFile(KernelModule& m, llvm::TargetMachine& tm) {
+  // The backend still runs on the legacy pass manager (LLVM 19).
+  llvm::SmallString<0> object;
+  llvm::raw_svector_ostream os(object);
+  llvm::legacy::PassManager codegen;
+  if (tm.addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    return Internal("LLVM cannot emit an object file for kernel " + m.symbol);
+  }
+  codegen.run(*m.module);
+  return object.str().str();
+}
+
+std::string HexDigest(const std::string& text, size_t hex_chars) {
+  const std::array<uint8_t, 32> digest =
+      llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (uint8_t byte : digest) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
+  }
+  return hex.substr(0, hex_chars);
 }
 
 }  // namespace kiln::codegen

@@ -34,4 +34,12 @@ StatusOr<std::unique_ptr<llvm::TargetMachine>> CreateTargetMachine(llvm::orc::JI
 // O2 pipeline with `tm`'s cost model, so the loop vectorizer and instcombine see the real target.
 Status VerifyAndOptimize(KernelModule& m, llvm::TargetMachine& tm, int vector_bits);
 
+// Runs `tm`'s backend over the optimized module: a relocatable object file, as ORC's compile layer
+// would produce (the JIT compiles through this so it can also keep the object on disk).
+StatusOr<std::string> EmitObjectFile(KernelModule& m, llvm::TargetMachine& tm);
+
+// The first `hex_chars` hex digits of the SHA-256 of `text`: content-derived kernel symbols and
+// cache keys.
+std::string HexDigest(const std::string& text, size_t hex_chars);
+
 }  // namespace kiln::codegen

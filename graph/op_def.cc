@@ -183,6 +183,10 @@ OpDefBuilder& OpDefBuilder::Shape(ShapeFn fn) { def_.shape_fn = std::move(fn); r
 OpDefBuilder& OpDefBuilder::Grad(GradFn fn) { def_.grad_fn = std::move(fn); return *this; }
 OpDefBuilder& OpDefBuilder::Kernel(KernelFn fn) { def_.kernel = std::move(fn); return *this; }
 OpDefBuilder& OpDefBuilder::Lowering(OpLowering l) { def_.lowering = std::move(l); return *this; }
+OpDefBuilder& OpDefBuilder::Elementwise(ElementwiseLoweringFn fn) {
+  def_.lowering = OpLowering{OpLowering::Kind::kElementwise, "", std::move(fn)};
+  return *this;
+}
 OpDefBuilder& OpDefBuilder::Stateful() { def_.is_stateful = true; return *this; }
 OpDefBuilder& OpDefBuilder::Commutative() { def_.is_commutative = true; return *this; }
 OpDefBuilder& OpDefBuilder::NotDifferentiable() { def_.not_differentiable = true; return *this; }

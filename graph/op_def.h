@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "graph/attr_value.h"
+#include "graph/elementwise_expr.h"
 #include "graph/status.h"
 #include "graph/types.h"
 
@@ -50,12 +51,22 @@ using GradFn = std::function<Status(const Node& op, const std::vector<Output>& d
 // Reference kernel: plain, obviously-correct C++ over preallocated outputs.
 using KernelFn = std::function<Status(KernelContext&)>;
 
-// How the compiler lowers the op. Filled in by the compiler issue; the slot exists so lowering is
-// declared with the op, not in a switch elsewhere.
+// What an elementwise op computes, as primitive expressions (graph/elementwise_expr.h): given the
+// node (for attrs and dtypes) and the values of its inputs, appends to `b` the nodes computing each
+// output and sets (*outputs)[i] (the caller sizes it to node.num_outputs()). Type errors go to
+// b.status(); a lowering may also return an error itself (an attr it cannot lower).
+using ElementwiseLoweringFn = std::function<Status(const Node& node, ExprBuilder& b, const std::vector<ExprValue>& inputs,
+                                                   std::vector<ExprValue>* outputs)>;
+
+// How the compiler lowers the op, declared with the op rather than in a switch elsewhere.
 struct OpLowering {
   enum class Kind { kReferenceOnly, kElementwise, kReduction, kLibrary };
   Kind kind = Kind::kReferenceOnly;
   std::string library_kernel;  // e.g. "gemm" for kLibrary
+  // For kElementwise: the op's expression. Null means the fuser leaves the op to its reference
+  // kernel (an elementwise op nobody has written a lowering for yet, or one the primitives cannot
+  // express exactly enough, such as Pow and FloorMod).
+  ElementwiseLoweringFn elementwise;
 };
 
 // Dataflow control ops the executor implements itself, as TF's executor does: Switch forwards its
@@ -98,6 +109,8 @@ class OpDefBuilder {
   OpDefBuilder& Grad(GradFn fn);
   OpDefBuilder& Kernel(KernelFn fn);
   OpDefBuilder& Lowering(OpLowering lowering);
+  // Lowering(kElementwise with `fn`): the op's expression for the fuser.
+  OpDefBuilder& Elementwise(ElementwiseLoweringFn fn);
   OpDefBuilder& Stateful();
   OpDefBuilder& Commutative();
   OpDefBuilder& NotDifferentiable();

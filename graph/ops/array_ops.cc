@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "graph/op_registry.h"
+#include "graph/ops/elementwise.h"
 #include "graph/ops/grad_util.h"
 #include "graph/ops/kernel_util.h"
 #include "graph/ops/math_ops.h"
@@ -284,10 +285,13 @@ void RegisterArrayOps(OpRegistry& r) {
                  .Attr("shape: shape").Shape(PlaceholderWithDefaultShape).Grad(IdentityGrad).Kernel(CopyInputKernel));
   r.Register(Op("Const").Output("output: dtype").Attr("value: tensor").Attr("dtype: type")
                  .Shape(ConstShape).Kernel(ConstKernel).NotDifferentiable());
+  // Inside a fused cluster a copy is the value itself.
+  auto same_value = LowerUnary([](ExprBuilder&, ExprValue x) { return x; });
   r.Register(Op("Identity").Input("input: T").Output("output: T").Attr("T: type")
-                 .Shape(UnchangedShape).Grad(IdentityGrad).Kernel(CopyInputKernel).ForwardsRefInput());
+                 .Shape(UnchangedShape).Grad(IdentityGrad).Kernel(CopyInputKernel).ForwardsRefInput()
+                 .Elementwise(same_value));
   r.Register(Op("StopGradient").Input("input: T").Output("output: T").Attr("T: type")
-                 .Shape(UnchangedShape).Kernel(CopyInputKernel).NotDifferentiable());
+                 .Shape(UnchangedShape).Kernel(CopyInputKernel).NotDifferentiable().Elementwise(same_value));
   r.Register(Op("Reshape").Input("tensor: T").Input("shape: Tshape").Output("output: T").Attr("T: type")
                  .Attr("Tshape: {int32, int64} = DT_INT32").Shape(ReshapeShape).Grad(ReshapeGrad).Kernel(CopyInputKernel));
   r.Register(Op("Shape").Input("input: T").Output("output: out_type").Attr("T: type")
@@ -299,7 +303,7 @@ void RegisterArrayOps(OpRegistry& r) {
                  .Shape(OneHotShape).Kernel(OneHotKernel).NotDifferentiable());
   r.Register(Op("ZerosLike").Input("x: T").Output("y: T").Attr(kAll).Shape(UnchangedShape)
                  .Kernel([](KernelContext& c) { std::memset(c.output(0).raw_data(), 0, c.output(0).num_bytes()); return OkStatus(); })
-                 .NotDifferentiable());
+                 .NotDifferentiable().Elementwise(LowerUnary([](ExprBuilder& b, ExprValue x) { return b.ConstantLike(x, 0); })));
   r.Register(Op("OnesLike").Input("x: T").Output("y: T").Attr(kAll).Shape(UnchangedShape)
                  .Kernel([](KernelContext& c) {
                    return DispatchAll(c.output(0).dtype(), "OnesLike", [&]<typename T>() {
@@ -307,7 +311,7 @@ void RegisterArrayOps(OpRegistry& r) {
                      return OkStatus();
                    });
                  })
-                 .NotDifferentiable());
+                 .NotDifferentiable().Elementwise(LowerUnary([](ExprBuilder& b, ExprValue x) { return b.ConstantLike(x, 1); })));
   r.Register(Op("Fill").Input("dims: index_type").Input("value: T").Output("output: T").Attr("T: type")
                  .Attr("index_type: {int32, int64} = DT_INT32").Shape(FillShape).Grad(FillGrad)
                  .Kernel([](KernelContext& c) { return FillValue(c.output(0), c.input(1)); }));

@@ -2,6 +2,7 @@
 // of the common signatures (binary broadcasting, comparison, unary). Internal to graph/ops/.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "graph/op_registry.h"
@@ -57,13 +58,21 @@ inline KernelFn UnaryNumericKernel(const char* name, F f) {
   };
 }
 
-// Registers `name(x, y) -> z` with NumPy broadcasting.
+// Lowerings of one-output ops whose expression depends only on the input values (no attrs).
+using UnaryExprFn = std::function<ExprValue(ExprBuilder& b, ExprValue x)>;
+using BinaryExprFn = std::function<ExprValue(ExprBuilder& b, ExprValue x, ExprValue y)>;
+ElementwiseLoweringFn LowerUnary(UnaryExprFn f);
+ElementwiseLoweringFn LowerBinary(BinaryExprFn f);
+
+// Registers `name(x, y) -> z` with NumPy broadcasting; `lowering` may be null (reference only).
 void RegisterBinary(OpRegistry& r, const char* name, const std::string& types, KernelFn kernel, GradFn grad,
-                    bool commutative);
+                    bool commutative, ElementwiseLoweringFn lowering);
 // Registers `name(x, y) -> bool z` (not differentiable); Equal/NotEqual carry TF2's
 // incompatible_shape_error attr.
-void RegisterCompare(OpRegistry& r, const char* name, KernelFn kernel, bool with_shape_error_attr);
+void RegisterCompare(OpRegistry& r, const char* name, KernelFn kernel, bool with_shape_error_attr,
+                     ElementwiseLoweringFn lowering);
 // Registers `name(x) -> y` of the same shape.
-void RegisterUnary(OpRegistry& r, const char* name, const std::string& types, KernelFn kernel, GradFn grad);
+void RegisterUnary(OpRegistry& r, const char* name, const std::string& types, KernelFn kernel, GradFn grad,
+                   ElementwiseLoweringFn lowering);
 
 }  // namespace kiln

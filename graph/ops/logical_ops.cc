@@ -75,6 +75,11 @@ Status SelectGrad(const Node& op, const std::vector<Output>& dy, std::vector<Out
   return OkStatus();
 }
 
+Status LowerSelect(const Node&, ExprBuilder& b, const std::vector<ExprValue>& in, std::vector<ExprValue>* out) {
+  (*out)[0] = b.Select(in[0], in[1], in[2]);
+  return OkStatus();
+}
+
 }  // namespace
 
 void RegisterLogicalOps(OpRegistry& r) {
@@ -82,18 +87,22 @@ void RegisterLogicalOps(OpRegistry& r) {
                           std::pair{"LogicalOr", +[](bool a, bool b) { return a || b; }}}) {
     r.Register(Op(name).Input("x: bool").Input("y: bool").Output("z: bool").Shape(BroadcastBinaryShape)
                    .Kernel(BoolBinaryKernel(fn)).Commutative().NotDifferentiable()
-                   .Lowering({OpLowering::Kind::kElementwise, ""}));
+                   .Elementwise(LowerBinary([is_and = name == std::string("LogicalAnd")](ExprBuilder& b, ExprValue x, ExprValue y) {
+                     return is_and ? b.And(x, y) : b.Or(x, y);
+                   })));
   }
   r.Register(Op("LogicalNot").Input("x: bool").Output("y: bool").Shape(UnchangedShape)
                  .Kernel([](KernelContext& c) {
                    for (int64_t i = 0; i < c.output(0).num_elements(); ++i) c.output(0).data<bool>()[i] = !c.input(0).data<bool>()[i];
                    return OkStatus();
                  })
-                 .NotDifferentiable().Lowering({OpLowering::Kind::kElementwise, ""}));
+                 .NotDifferentiable().Elementwise(LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Not(x); })));
+  // Select's condition, when a vector over t's first dim, broadcasts along dim 0, not NumPy's
+  // right-aligned way: the fuser gives it the shape [N, 1, ..., 1].
   r.Register(Op("Select").Input("condition: bool").Input("t: T").Input("e: T").Output("output: T").Attr("T: type")
-                 .Shape(SelectShape).Kernel(SelectKernel).Grad(SelectGrad).Lowering({OpLowering::Kind::kElementwise, ""}));
+                 .Shape(SelectShape).Kernel(SelectKernel).Grad(SelectGrad).Elementwise(LowerSelect));
   r.Register(Op("SelectV2").Input("condition: bool").Input("t: T").Input("e: T").Output("output: T").Attr("T: type")
-                 .Shape(SelectV2Shape).Kernel(SelectV2Kernel).Grad(SelectGrad).Lowering({OpLowering::Kind::kElementwise, ""}));
+                 .Shape(SelectV2Shape).Kernel(SelectV2Kernel).Grad(SelectGrad).Elementwise(LowerSelect));
 }
 
 Output logical_and(const Output& x, const Output& y, const std::string& name) { return MakeOp("LogicalAnd", {x, y}, {}, name); }

@@ -168,17 +168,55 @@ Status AddNGrad(const Node& op, const std::vector<Output>& dy, std::vector<Outpu
   return OkStatus();
 }
 
+// ---- lowerings (graph/elementwise_expr.h); each mirrors its reference kernel's C++ expression ----
+
+// log1p(x) = log(u) * (x / (u - 1)) with u = 1 + x, and x itself where u rounds to 1: the
+// rounding error of u cancels between log(u) and u - 1 (Goldberg, "What every computer scientist
+// should know about floating-point arithmetic", 1991, theorem 4), so the result is within a few
+// ulp without a log1p primitive. Dividing first keeps x * log(u) from overflowing for huge x;
+// x = inf gives inf / inf = NaN, hence the last select.
+ExprValue Log1pExpr(ExprBuilder& b, ExprValue x) {
+  ExprValue one = b.ConstantLike(x, 1);
+  ExprValue u = b.Add(one, x);
+  ExprValue ratio = b.Mul(b.Log(u), b.Div(x, b.Sub(u, one)));
+  ExprValue inf = b.ConstantLike(x, std::numeric_limits<double>::infinity());
+  return b.Select(b.Eq(u, one), x, b.Select(b.Eq(x, inf), x, ratio));
+}
+
+// (0 < x) - (x < 0), as the reference: 0 for NaN and for 0 of either sign.
+ExprValue SignExpr(ExprBuilder& b, ExprValue x) {
+  ExprValue zero = b.ConstantLike(x, 0);
+  return b.Select(b.Gt(x, zero), b.ConstantLike(x, 1), b.Select(b.Lt(x, zero), b.ConstantLike(x, -1), zero));
+}
+
+Status LowerCast(const Node& node, ExprBuilder& b, const std::vector<ExprValue>& in, std::vector<ExprValue>* out) {
+  (*out)[0] = b.Cast(in[0], node.attr<DataType>("DstT"));
+  return OkStatus();
+}
+
+// ((x0 + x1) + x2) + ...: the reference accumulates into zeros in input order (0 + x0 = x0 except
+// that -0 becomes +0, which compares equal).
+Status LowerAddN(const Node&, ExprBuilder& b, const std::vector<ExprValue>& in, std::vector<ExprValue>* out) {
+  ExprValue sum = in[0];
+  for (size_t i = 1; i < in.size(); ++i) sum = b.Add(sum, in[i]);
+  (*out)[0] = sum;
+  return OkStatus();
+}
+
 }  // namespace
 
 void RegisterMathOps(OpRegistry& r) {
   const std::string kNumeric = "{float, double, int32, int64, uint8}";
   const std::string kFloat = "{float, double}";
   auto add = [](auto a, auto b) { return a + b; };
-  RegisterBinary(r, "Add", kNumeric, BinaryKernel<false>("Add", add), AddGrad, true);
-  RegisterBinary(r, "AddV2", kNumeric, BinaryKernel<false>("AddV2", add), AddGrad, true);
-  RegisterBinary(r, "Sub", kNumeric, BinaryKernel<false>("Sub", [](auto a, auto b) { return a - b; }), SubGrad, false);
+  auto lower_add = LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Add(x, y); });
+  RegisterBinary(r, "Add", kNumeric, BinaryKernel<false>("Add", add), AddGrad, true, lower_add);
+  RegisterBinary(r, "AddV2", kNumeric, BinaryKernel<false>("AddV2", add), AddGrad, true, lower_add);
+  RegisterBinary(r, "Sub", kNumeric, BinaryKernel<false>("Sub", [](auto a, auto b) { return a - b; }), SubGrad, false,
+                 LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Sub(x, y); }));
   // Floor modulo (the result has the divisor's sign), as TF's FloorMod; an integer modulo by zero
-  // gives 0 instead of a crash. TF's gradient graphs use it on shapes and axes.
+  // gives 0 instead of a crash. TF's gradient graphs use it on shapes and axes. No lowering: the
+  // primitives have no fmod or integer remainder.
   RegisterBinary(r, "FloorMod", kNumeric, BinaryKernel<false>("FloorMod", [](auto a, auto b) {
                    using T = decltype(a);
                    T m;
@@ -189,50 +227,69 @@ void RegisterMathOps(OpRegistry& r) {
                      m = std::fmod(a, b);
                    }
                    return (m != 0 && ((m < 0) != (b < 0))) ? T(m + b) : m;
-                 }), FloorModGrad, false);
+                 }), FloorModGrad, false, nullptr);
   RegisterBinary(r, "SquaredDifference", kNumeric, BinaryKernel<false>("SquaredDifference", [](auto a, auto b) {
                    return (a - b) * (a - b);
-                 }), SquaredDifferenceGrad, true);
-  RegisterBinary(r, "Mul", kNumeric, BinaryKernel<false>("Mul", [](auto a, auto b) { return a * b; }), MulGrad, true);
+                 }), SquaredDifferenceGrad, true, LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) {
+                   ExprValue d = b.Sub(x, y);
+                   return b.Mul(d, d);
+                 }));
+  RegisterBinary(r, "Mul", kNumeric, BinaryKernel<false>("Mul", [](auto a, auto b) { return a * b; }), MulGrad, true,
+                 LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Mul(x, y); }));
   RegisterBinary(r, "RealDiv", kFloat, BinaryKernel<true>("RealDiv", [](auto a, auto b) { return a / b; }),
-                 RealDivGrad, false);
+                 RealDivGrad, false, LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Div(x, y); }));
 
   RegisterBinary(r, "Maximum", kNumeric, BinaryKernel<false>("Maximum", [](auto a, auto b) { return a >= b ? a : b; }),
-                 MaxMinGrad<true>, true);
+                 MaxMinGrad<true>, true, LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Max(x, y); }));
   RegisterBinary(r, "Minimum", kNumeric, BinaryKernel<false>("Minimum", [](auto a, auto b) { return a <= b ? a : b; }),
-                 MaxMinGrad<false>, true);
-  RegisterBinary(r, "Pow", kFloat, BinaryKernel<true>("Pow", [](auto a, auto b) { return std::pow(a, b); }), PowGrad, false);
-  RegisterCompare(r, "GreaterEqual", CompareKernel("GreaterEqual", [](auto a, auto b) { return a >= b; }), false);
-  RegisterCompare(r, "LessEqual", CompareKernel("LessEqual", [](auto a, auto b) { return a <= b; }), false);
-  RegisterUnary(r, "Rsqrt", kFloat, UnaryFloatKernel("Rsqrt", [](auto x) { return decltype(x)(1) / std::sqrt(x); }), RsqrtGrad);
-  RegisterUnary(r, "Abs", kNumeric, UnaryNumericKernel("Abs", [](auto x) { return x < 0 ? -x : x; }), AbsGrad);
-  RegisterUnary(r, "Log1p", kFloat, UnaryFloatKernel("Log1p", [](auto x) { return std::log1p(x); }), Log1pGrad);
+                 MaxMinGrad<false>, true, LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Min(x, y); }));
+  // No lowering: exp(y log x) loses |y log x| ulp and is NaN for negative x with integral y.
+  RegisterBinary(r, "Pow", kFloat, BinaryKernel<true>("Pow", [](auto a, auto b) { return std::pow(a, b); }), PowGrad,
+                 false, nullptr);
+  RegisterCompare(r, "GreaterEqual", CompareKernel("GreaterEqual", [](auto a, auto b) { return a >= b; }), false,
+                  LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Ge(x, y); }));
+  RegisterCompare(r, "LessEqual", CompareKernel("LessEqual", [](auto a, auto b) { return a <= b; }), false,
+                  LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Le(x, y); }));
+  RegisterUnary(r, "Rsqrt", kFloat, UnaryFloatKernel("Rsqrt", [](auto x) { return decltype(x)(1) / std::sqrt(x); }), RsqrtGrad,
+                LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Rsqrt(x); }));
+  RegisterUnary(r, "Abs", kNumeric, UnaryNumericKernel("Abs", [](auto x) { return x < 0 ? -x : x; }), AbsGrad,
+                LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Abs(x); }));
+  RegisterUnary(r, "Log1p", kFloat, UnaryFloatKernel("Log1p", [](auto x) { return std::log1p(x); }), Log1pGrad,
+                LowerUnary(Log1pExpr));
   r.Register(Op("Sign").Input("x: T").Output("y: T").Attr("T: " + kNumeric).Shape(UnchangedShape).NotDifferentiable()
                  .Kernel(UnaryNumericKernel("Sign", [](auto x) { return (decltype(x)(0) < x) - (x < decltype(x)(0)); }))
-                 .Lowering({OpLowering::Kind::kElementwise, ""}));
+                 .Elementwise(LowerUnary(SignExpr)));
   // Piecewise constant: TF defines its gradient as None.
   r.Register(Op("Floor").Input("x: T").Output("y: T").Attr("T: " + kFloat).Shape(UnchangedShape).NotDifferentiable()
                  .Kernel(UnaryFloatKernel("Floor", [](auto x) { return std::floor(x); }))
-                 .Lowering({OpLowering::Kind::kElementwise, ""}));
-  RegisterCompare(r, "Equal", CompareKernel("Equal", [](auto a, auto b) { return a == b; }), true);
-  RegisterCompare(r, "NotEqual", CompareKernel("NotEqual", [](auto a, auto b) { return a != b; }), true);
-  RegisterCompare(r, "Greater", CompareKernel("Greater", [](auto a, auto b) { return a > b; }), false);
-  RegisterCompare(r, "Less", CompareKernel("Less", [](auto a, auto b) { return a < b; }), false);
+                 .Elementwise(LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Floor(x); })));
+  RegisterCompare(r, "Equal", CompareKernel("Equal", [](auto a, auto b) { return a == b; }), true,
+                  LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Eq(x, y); }));
+  RegisterCompare(r, "NotEqual", CompareKernel("NotEqual", [](auto a, auto b) { return a != b; }), true,
+                  LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Ne(x, y); }));
+  RegisterCompare(r, "Greater", CompareKernel("Greater", [](auto a, auto b) { return a > b; }), false,
+                  LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Gt(x, y); }));
+  RegisterCompare(r, "Less", CompareKernel("Less", [](auto a, auto b) { return a < b; }), false,
+                  LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue y) { return b.Lt(x, y); }));
 
-  RegisterUnary(r, "Neg", kNumeric, UnaryNumericKernel("Neg", [](auto x) { return -x; }), NegGrad);
-  RegisterUnary(r, "Square", kNumeric, UnaryNumericKernel("Square", [](auto x) { return x * x; }), SquareGrad);
-  RegisterUnary(r, "Exp", kFloat, UnaryFloatKernel("Exp", [](auto x) { return std::exp(x); }), ExpGrad);
-  RegisterUnary(r, "Log", kFloat, UnaryFloatKernel("Log", [](auto x) { return std::log(x); }), LogGrad);
-  RegisterUnary(r, "Sqrt", kFloat, UnaryFloatKernel("Sqrt", [](auto x) { return std::sqrt(x); }), SqrtGrad);
+  RegisterUnary(r, "Neg", kNumeric, UnaryNumericKernel("Neg", [](auto x) { return -x; }), NegGrad,
+                LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Neg(x); }));
+  RegisterUnary(r, "Square", kNumeric, UnaryNumericKernel("Square", [](auto x) { return x * x; }), SquareGrad,
+                LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Mul(x, x); }));
+  RegisterUnary(r, "Exp", kFloat, UnaryFloatKernel("Exp", [](auto x) { return std::exp(x); }), ExpGrad,
+                LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Exp(x); }));
+  RegisterUnary(r, "Log", kFloat, UnaryFloatKernel("Log", [](auto x) { return std::log(x); }), LogGrad,
+                LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Log(x); }));
+  RegisterUnary(r, "Sqrt", kFloat, UnaryFloatKernel("Sqrt", [](auto x) { return std::sqrt(x); }), SqrtGrad,
+                LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Sqrt(x); }));
   RegisterUnary(r, "Reciprocal", kFloat, UnaryFloatKernel("Reciprocal", [](auto x) { return decltype(x)(1) / x; }),
-                ReciprocalGrad);
+                ReciprocalGrad, LowerUnary([](ExprBuilder& b, ExprValue x) { return b.Div(b.ConstantLike(x, 1), x); }));
 
   r.Register(Op("Cast").Input("x: SrcT").Output("y: DstT").Attr("SrcT: type").Attr("DstT: type")
                  .Attr("Truncate: bool = false").Shape(UnchangedShape).Grad(CastGrad).Kernel(CastKernel)
-                 .Lowering({OpLowering::Kind::kElementwise, ""}));
+                 .Elementwise(LowerCast));
   r.Register(Op("AddN").Input("inputs: N * T").Output("sum: T").Attr("N: int >= 1").Attr("T: " + kNumeric)
-                 .Shape(AddNShape).Grad(AddNGrad).Kernel(AddNKernel).Commutative()
-                 .Lowering({OpLowering::Kind::kElementwise, ""}));
+                 .Shape(AddNShape).Grad(AddNGrad).Kernel(AddNKernel).Commutative().Elementwise(LowerAddN));
   RegisterLogicalOps(r);
   RegisterMatMulOp(r);
   RegisterReductionOps(r);

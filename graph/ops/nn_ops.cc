@@ -7,6 +7,7 @@
 
 #include "graph/op_registry.h"
 #include "graph/ops/array_ops.h"
+#include "graph/ops/elementwise.h"
 #include "graph/ops/kernel_util.h"
 #include "graph/ops/math_ops.h"
 #include "graph/shape_inference.h"
@@ -292,12 +293,19 @@ void RegisterNnOps(OpRegistry& r) {
   r.Register(Op("LogSoftmax").Input("logits: T").Output("logsoftmax: T").Attr(kFloat).Shape(SoftmaxShape)
                  .Grad(LogSoftmaxGrad).Kernel(SoftmaxKernel<true>));
   r.Register(Op("Relu").Input("features: T").Output("activations: T").Attr(kNumeric).Shape(UnchangedShape)
-                 .Grad(ReluGrad).Kernel(ReluKernel).Lowering({OpLowering::Kind::kElementwise, ""}));
+                 .Grad(ReluGrad).Kernel(ReluKernel).Elementwise(LowerUnary([](ExprBuilder& b, ExprValue x) {
+                   ExprValue zero = b.ConstantLike(x, 0);
+                   return b.Select(b.Lt(x, zero), zero, x);  // as the reference: NaN stays NaN
+                 })));
   r.Register(Op("ReluGrad").Input("gradients: T").Input("features: T").Output("backprops: T").Attr(kNumeric)
-                 .Shape(SameShapeBinary).Kernel(ReluGradKernel).Lowering({OpLowering::Kind::kElementwise, ""}));
+                 .Shape(SameShapeBinary).Kernel(ReluGradKernel).Elementwise(LowerBinary([](ExprBuilder& b, ExprValue g, ExprValue f) {
+                   return b.Select(b.Gt(f, b.ConstantLike(f, 0)), g, b.ConstantLike(g, 0));
+                 })));
+  // The bias broadcasts along the channel axis: right-aligned for NHWC, so the fuser gives it the
+  // shape [C]; for NCHW the fuser gives it [C, 1, ..., 1] (one 1 per spatial dim).
   r.Register(Op("BiasAdd").Input("value: T").Input("bias: T").Output("output: T").Attr(kNumeric)
                  .Attr("data_format: string = \"NHWC\"").Shape(BiasAddShape).Grad(BiasAddGrad).Kernel(BiasAddKernel)
-                 .Lowering({OpLowering::Kind::kElementwise, ""}));
+                 .Elementwise(LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue bias) { return b.Add(x, bias); })));
   r.Register(Op("BiasAddGrad").Input("out_backprop: T").Output("output: T").Attr(kNumeric)
                  .Attr("data_format: string = \"NHWC\"").Shape(BiasAddGradShape).Kernel(BiasAddGradKernel)
                  .Lowering({OpLowering::Kind::kReduction, ""}));
