@@ -1,5 +1,7 @@
 #include "runtime/session.h"
 
+#include <chrono>
+
 #include "graph/builder/context.h"
 
 namespace kiln {
@@ -21,8 +23,10 @@ StatusOr<Executable*> Session::GetExecutable(const FeedDict& feeds, const std::v
   if (it != cache_.end()) return it->second.get();
   std::vector<FeedSpec> specs;
   for (const auto& [t, v] : feeds) specs.push_back({t, v.dtype(), v.dims()});
+  auto start = std::chrono::steady_clock::now();
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe,
                         Executable::Compile(specs, fetches, targets, &variables_, &rng_states_, options_.compile));
+  last_compile_ = {std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), &exe->graph()};
   Executable* raw = exe.get();
   cache_[key] = std::move(exe);
   return raw;

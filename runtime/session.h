@@ -72,6 +72,16 @@ class Session {
   // How many distinct run signatures have been compiled (for tests of the cache).
   int num_compiled() const { return static_cast<int>(cache_.size()); }
 
+  // The most recent compile of a new run signature, for `kiln bench` (compile time, and the cost
+  // model on the graph that runs): the wall time of Executable::Compile, and the graph it compiled
+  // (specialized to the fed shapes; owned by the cached Executable, so valid while the Session
+  // lives). `graph` is null before the first compile.
+  struct CompileStats {
+    double seconds = 0;
+    const Graph* graph = nullptr;
+  };
+  const CompileStats& last_compile() const { return last_compile_; }
+
  private:
   StatusOr<Tensor> RunOne(const Output& fetch, const FeedDict& feeds);
   StatusOr<Executable*> GetExecutable(const FeedDict& feeds, const std::vector<Output>& fetches,
@@ -82,6 +92,7 @@ class Session {
   VariableStore variables_;
   std::map<std::string, RngState> rng_states_;
   std::map<std::string, std::unique_ptr<Executable>> cache_;
+  CompileStats last_compile_;
   std::mutex mu_;  // one run at a time for now; executables hold per-run scratch
 };
 

@@ -1,8 +1,8 @@
 // kiln bench: speed measurements. `--ceiling` measures what this machine's GEMM (runtime/kernels/gemm.h)
-// reaches on square float products, the roof a compiled model's matrix products can approach; model
-// benchmarks (`kiln bench MODEL...`, one training or inference step timed per model) come next, as a
-// second loop beside RunCeiling over the same BenchOptions.
+// reaches on square float products, the roof a compiled model's matrix products can approach;
+// `kiln bench [MODEL...]` times the seed models' training steps (tools/bench_models.h).
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +15,7 @@
 #include "codegen/host_cpu.h"
 #include "runtime/kernels/gemm.h"
 #include "runtime/thread_pool.h"
+#include "tools/bench_models.h"
 #include "tools/command.h"
 
 namespace kiln::cli {
@@ -102,8 +103,17 @@ int RunCeiling(const BenchOptions& options) {
 // The --threads value: an integer in [1, 1024]; 0 when it is not one.
 int ParseThreads(const std::string& text) { return ParseThreadCount(text.c_str()); }
 
+// A --steps / --warmup value: an integer in [lowest, 1000000]; -1 when it is not one.
+int64_t ParseSteps(const std::string& text, int64_t lowest) {
+  char* end = nullptr;
+  errno = 0;
+  long long n = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || errno != 0 || *end != '\0' || n < lowest || n > 1000000) return -1;
+  return n;
+}
+
 int Run(const std::vector<std::string>& args) {
-  Options options({"threads"}, {"ceiling", "quick"});
+  Options options({"threads", "steps", "warmup"}, {"ceiling", "quick"});
   std::string error;
   if (!options.Parse(args, &error)) return Fail("bench", error, 2);
   BenchOptions bench;
@@ -113,22 +123,46 @@ int Run(const std::vector<std::string>& args) {
   if (bench.threads == 0) {
     return Fail("bench", "--threads needs an integer from 1 to 1024, got '" + options.Get("threads") + "'", 2);
   }
-  if (!bench.models.empty() || !options.Has("ceiling")) {
-    return Fail("bench", "model benchmarks: not yet implemented, use --ceiling", 2);
+  if (options.Has("ceiling")) {
+    if (!bench.models.empty() || options.Has("steps") || options.Has("warmup")) {
+      return Fail("bench", "--ceiling takes no model names, --steps or --warmup", 2);
+    }
+    return RunCeiling(bench);
   }
-  return RunCeiling(bench);
+  ModelBenchOptions models;
+  models.models = bench.models;
+  models.quick = bench.quick;
+  if (options.Has("steps") && (models.steps = ParseSteps(options.Get("steps"), 1)) < 0) {
+    return Fail("bench", "--steps needs an integer from 1 to 1000000, got '" + options.Get("steps") + "'", 2);
+  }
+  if (options.Has("warmup") && (models.warmup = ParseSteps(options.Get("warmup"), 0)) < 0) {
+    return Fail("bench", "--warmup needs an integer from 0 to 1000000, got '" + options.Get("warmup") + "'", 2);
+  }
+  // The runtime sizes its process-wide pool from KILN_THREADS when the pool is first used, which is
+  // in each model's child process, after this.
+  if (options.Has("threads")) setenv("KILN_THREADS", std::to_string(bench.threads).c_str(), /*overwrite=*/1);
+  return RunModelBenchmarks(models);
 }
 
 }  // namespace
 
 Command BenchCommand() {
-  return {"bench", "measure speed: this machine's GEMM ceiling (model benchmarks to come)",
-          "usage: kiln bench --ceiling [--threads N] [--quick]\n"
-          "       kiln bench [MODEL...] [--threads N]   (model benchmarks: not yet implemented)\n\n"
+  return {"bench", "measure speed: the seed models' training steps, this machine's GEMM ceiling",
+          "usage: kiln bench [MODEL...] [--threads N] [--steps N] [--warmup N] [--quick]\n"
+          "       kiln bench --ceiling [--threads N] [--quick]\n\n"
+          "MODEL...     time each model's training step (forward, backward, optimizer update) on random\n"
+          "             data of MNIST shape at the seed's batch size, each model in its own process; one line\n"
+          "             per model: model=NAME batch=B ms_per_step=X gflops=Y compile_ms=Z peak_mb=W\n"
+          "             (the median step after the warm-up; matrix product and convolution flops only;\n"
+          "             compiling the step's executable; peak resident MiB of the model's process).\n"
+          "             Default: every model (" + BenchmarkedModelNames() + ")\n"
+          "--steps N    timed steps per model (default: 10 to 200, fewer for the slow models)\n"
+          "--warmup N   untimed steps before them (default 5; the first, compiling run is never timed)\n"
           "--ceiling    GFLOP/s of square float GEMMs (n = 128, 256, 512, 1024) through Kiln's runtime GEMM,\n"
           "             on 1 thread and on N threads: the median of 9 samples after a warm-up\n"
-          "--threads N  threads for the multi-threaded runs (default: KILN_THREADS, else the cores)\n"
-          "--quick      n = 64 and 128 with short samples: checks the command runs, measures nothing",
+          "--threads N  threads Kiln uses (default: KILN_THREADS, else the cores); --ceiling measures 1 and N\n"
+          "--quick      a smoke test, measures nothing: models run 1 warm-up and 2 timed steps; the ceiling\n"
+          "             n = 64 and 128 with short samples",
           Run};
 }
 

@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <ostream>
 
+#include "examples/models/benchmark.h"
 #include "examples/models/model_registry.h"
 #include "examples/models/training_loop.h"
 #include "graph/builder/kiln.h"
@@ -135,9 +136,10 @@ StatusOr<TrainResult> TrainAutoencoder(const TrainConfig& config, std::ostream& 
   auto train = tf::train::AdamOptimizer(learning_rate).minimize(net.J);
 
   return RunInSession(graph, config, log, [&](tf::Session& sess, SummaryLog*) -> StatusOr<TrainResult> {
+    const tf::FeedDict feed = {{data, data_flat}};
+    if (config.benchmark) return RunBenchmarkSteps(sess, train, net.J, feed, num_patches, *config.benchmark);
     auto start = std::chrono::steady_clock::now();
     TrainResult result;
-    const tf::FeedDict feed = {{data, data_flat}};
     for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
       KILN_ASSIGN_OR_RETURN(std::vector<tf::Tensor> out, sess.run({train, net.J}, feed));
       const double loss = out[1].scalar<float>();

@@ -93,7 +93,7 @@ StatusOr<TrainResult> TrainSeed002(const TrainConfig& config, std::ostream& log,
   model.extra_eval_feeds = {{is_training, tf::Tensor::Scalar<bool>(false)}};
   return RunInSession(graph, config, log, [&](tf::Session& sess, SummaryLog* summaries) {
     return RunStepLoop(sess, model, train_opt, mnist,
-                       {num_batches, batch_size, config.seed, 500, 100, summaries}, log);
+                       {num_batches, batch_size, config.seed, 500, 100, summaries, config.benchmark}, log);
   });
 }
 

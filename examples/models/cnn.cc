@@ -57,8 +57,8 @@ StatusOr<TrainResult> TrainCnn(const TrainConfig& config, std::ostream& log) {
 
   Classifier model{inputs, labels, loss, accuracy, {{is_training, tf::Tensor::Scalar<bool>(true)}}, true};
   return RunInSession(graph, config, log, [&](tf::Session& sess, SummaryLog* summaries) {
-    return RunTrainingLoop(sess, model, train_op, mnist, {epochs, batch_size, config.seed, config.max_steps, summaries},
-                           log);
+    return RunTrainingLoop(sess, model, train_op, mnist,
+                           {epochs, batch_size, config.seed, config.max_steps, summaries, config.benchmark}, log);
   });
 }
 

@@ -124,7 +124,7 @@ StatusOr<TrainResult> TrainCnnTutorial(const TrainConfig& config, std::ostream& 
   model.eval_loss = eval_loss;
   return RunInSession(graph, config, log, [&](tf::Session& sess, SummaryLog* summaries) {
     return RunTrainingLoop(sess, model, optimizer, mnist,
-                           {num_epochs, batch_size, config.seed, config.max_steps, summaries}, log);
+                           {num_epochs, batch_size, config.seed, config.max_steps, summaries, config.benchmark}, log);
   });
 }
 

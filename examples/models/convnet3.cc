@@ -83,7 +83,7 @@ StatusOr<TrainResult> TrainConvnet3(const TrainConfig& config, std::ostream& log
   Classifier model{x, y, eval_loss, accuracy, {}, /*sparse_labels=*/true};
   return RunInSession(graph, config, log, [&](tf::Session& sess, SummaryLog* summaries) {
     return RunTrainingLoop(sess, model, tf::Operation(loss), mnist,
-                           {epochs, batch_size, config.seed, config.max_steps, summaries}, log);
+                           {epochs, batch_size, config.seed, config.max_steps, summaries, config.benchmark}, log);
   });
 }
 

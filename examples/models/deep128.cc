@@ -67,8 +67,8 @@ StatusOr<TrainResult> TrainDeep128(const TrainConfig& config, std::ostream& log)
   Classifier model{images, labels, loss, accuracy, {}, /*sparse_labels=*/true};
   return RunInSession(graph, config, log, [&](tf::Session& sess, SummaryLog* summaries) {
     // Report steps as the probes seed does (every 100 minibatches), no held-out split.
-    return RunStepLoop(sess, model, train_op, mnist, {num_batches, batch_size, config.seed, 1 << 30, 100, summaries},
-                       log);
+    return RunStepLoop(sess, model, train_op, mnist,
+                       {num_batches, batch_size, config.seed, 1 << 30, 100, summaries, config.benchmark}, log);
   });
 }
 

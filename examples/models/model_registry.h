@@ -4,12 +4,23 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "graph/status.h"
 
 namespace kiln::models {
+
+// `kiln bench`'s request: instead of training on data files, run the model's training step (forward,
+// backward, optimizer update: the loop's training sess.run) on one batch of random data of the data
+// set's shape, prepared before the first step; `warmup_steps` untimed runs (at least 1: the first
+// run compiles), then `timed_steps` timed ones. No evaluation, no logging, no checkpoints.
+struct BenchmarkSettings {
+  int64_t warmup_steps = 5;
+  int64_t timed_steps = 30;
+  int64_t images = 1024;  // random training images generated in LoadData's place (at least a batch)
+};
 
 // Settings shared by every seed model; each model documents its own defaults (the seed's).
 struct TrainConfig {
@@ -30,6 +41,15 @@ struct TrainConfig {
   std::string base_model;        // probes: the network probed (--model cnn_tutorial | deep128)
   int64_t probe_steps = -1;      // probes: batches per probe-training round (-1: one epoch)
   bool summary_only = false;     // build the model, print its parameter table (kiln summary), do not train
+  std::optional<BenchmarkSettings> benchmark;  // kiln bench: time the training step instead of training
+};
+
+// What a benchmark run measured (TrainConfig::benchmark).
+struct BenchmarkResult {
+  int64_t batch = 0;
+  std::vector<double> step_seconds;  // wall time of each timed training sess.run, in order
+  double compile_seconds = 0;        // compiling the training step's Executable (Session::last_compile)
+  int64_t flops_per_step = 0;        // runtime/cost_model.h on the compiled graph
 };
 
 struct TrainResult {
@@ -39,6 +59,7 @@ struct TrainResult {
   bool has_accuracy = true;  // false for models without a test accuracy (the autoencoder): report final_loss
   int64_t steps = 0;
   double seconds = 0;
+  BenchmarkResult benchmark;  // benchmark runs only
 };
 
 struct ModelInfo {
@@ -46,6 +67,9 @@ struct ModelInfo {
   std::string summary;
   std::string defaults;  // "--epochs 25 --batch 32 --lr 0.01"
   std::function<StatusOr<TrainResult>(const TrainConfig&, std::ostream& log)> train;
+  // kiln bench's default timed steps (the PyTorch peer's, bench/README.md: fewer for the slow
+  // models); 0: the model is not benchmarked.
+  int64_t bench_steps = 0;
 };
 
 // Every model `kiln train` knows.

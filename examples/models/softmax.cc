@@ -49,7 +49,7 @@ StatusOr<TrainResult> TrainSoftmax(const TrainConfig& config, std::ostream& log)
   Classifier model{x, y_, cross_entropy, accuracy, {}};
   return RunInSession(graph, config, log, [&](tf::Session& sess, SummaryLog* summaries) {
     return RunTrainingLoop(sess, model, train_step, mnist,
-                           {epochs, batch_size, config.seed, config.max_steps, summaries}, log);
+                           {epochs, batch_size, config.seed, config.max_steps, summaries, config.benchmark}, log);
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "examples/models/benchmark.h"
 #include "graph/graphdef.h"
 #include "graph/ops/state_ops.h"
 #include "graph/ops/summary_ops.h"
@@ -68,6 +69,7 @@ void PrintModelSummary(const Graph& graph, std::ostream& out) {
 }
 
 StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten, int64_t default_validation) {
+  if (config.benchmark) return RandomMnistData(config.benchmark->images, flatten, config.seed);
   data::LoadOptions options;
   options.validation_size = config.validation_size >= 0 ? config.validation_size : default_validation;
   options.flatten = flatten;
@@ -149,6 +151,9 @@ Status Evaluate(Session& sess, const Classifier& model, const data::DataSplit& s
 
 StatusOr<TrainResult> RunTrainingLoop(Session& sess, const Classifier& model, const Operation& train_op,
                                       const data::MnistData& data, const LoopSettings& settings, std::ostream& log) {
+  if (settings.benchmark) {
+    return BenchmarkClassifier(sess, model, train_op, data.train, settings.batch, *settings.benchmark);
+  }
   auto start = std::chrono::steady_clock::now();
   TrainResult result;
   data::MiniBatcher batches(data.train, settings.seed);
@@ -192,6 +197,9 @@ StatusOr<TrainResult> RunTrainingLoop(Session& sess, const Classifier& model, co
 
 StatusOr<TrainResult> RunStepLoop(Session& sess, const Classifier& model, const Operation& train_op,
                                   const data::MnistData& data, const StepLoopSettings& settings, std::ostream& log) {
+  if (settings.benchmark) {
+    return BenchmarkClassifier(sess, model, train_op, data.train, settings.batch, *settings.benchmark);
+  }
   auto start = std::chrono::steady_clock::now();
   TrainResult result;
   data::MiniBatcher batches(data.train, settings.seed);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -44,10 +45,12 @@ struct LoopSettings {
   uint64_t seed;
   int64_t max_steps;  // -1: no limit
   SummaryLog* summaries = nullptr;
+  std::optional<BenchmarkSettings> benchmark;  // TrainConfig::benchmark: time the training step instead
 };
 
 // Loads the configured data set (Debian's Fashion-MNIST by default), holding out
-// config.validation_size training images, or `default_validation` when that is unset.
+// config.validation_size training images, or `default_validation` when that is unset. For a
+// benchmark (config.benchmark), random data of the same shape instead (benchmark.h).
 StatusOr<data::MnistData> LoadData(const TrainConfig& config, bool flatten, int64_t default_validation = 5000);
 
 // What every seed model does around its training loop: creates the global-variables initializer,
@@ -79,6 +82,7 @@ struct StepLoopSettings {
   int64_t validate_every = 500;
   int64_t report_every = 100;
   SummaryLog* summaries = nullptr;
+  std::optional<BenchmarkSettings> benchmark;  // TrainConfig::benchmark: time the training step instead
 };
 StatusOr<TrainResult> RunStepLoop(Session& sess, const Classifier& model, const Operation& train_op,
                                   const data::MnistData& data, const StepLoopSettings& settings, std::ostream& log);

@@ -1,5 +1,5 @@
-// kiln bench as a user runs it: --ceiling --quick prints well-formed lines fast; model benchmarks and
-// bad --threads values are one-line usage errors.
+// kiln bench as a user runs it: --ceiling --quick and model benchmarks with --quick print well-formed
+// lines fast; unknown models and bad --threads / --steps values are one-line usage errors.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,13 +75,50 @@ TEST(BenchCommandTest, OneThreadMeasuresOnlyOneThread) {
   EXPECT_EQ(lines[3].rfind("ceiling n=128 threads=1 gflops=", 0), 0u) << lines[3];
 }
 
-TEST(BenchCommandTest, ModelBenchmarksAreNotYetImplemented) {
-  for (const char* args : {"bench", "bench mlp", "bench mlp --ceiling --quick"}) {
-    Result r = RunKiln(args);
-    EXPECT_EQ(r.exit_code, 2) << args;
-    EXPECT_EQ(r.out, "") << args;
-    EXPECT_EQ(r.err, "kiln bench: model benchmarks: not yet implemented, use --ceiling\n") << args;
+TEST(BenchCommandTest, QuickModelBenchmarksPrintOneWellFormedLinePerModel) {
+  auto start = std::chrono::steady_clock::now();
+  Result r = RunKiln("bench softmax mlp --quick --threads 2");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_LT(seconds, 20) << "two models' --quick runs should take a few seconds";
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  const std::regex line(
+      R"(model=(\w+) batch=(\d+) ms_per_step=(\d+\.\d{3}) gflops=(\d+\.\d{2}) compile_ms=(\d+\.\d) peak_mb=(\d+\.\d))");
+  const char* expected[] = {"softmax 32", "mlp 128"};
+  for (int i = 0; i < 2; ++i) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(lines[i], m, line)) << lines[i];
+    EXPECT_EQ(m[1].str() + " " + m[2].str(), expected[i]);
+    for (int field = 3; field <= 6; ++field) EXPECT_GT(std::stod(m[field].str()), 0.0) << lines[i];
   }
+}
+
+TEST(BenchCommandTest, UnknownModelIsAUsageErrorNamingTheModels) {
+  // probes is a seed model, but has no training step of its own to time.
+  for (const char* name : {"nosuchmodel", "probes"}) {
+    Result r = RunKiln(std::string("bench softmax ") + name + " --quick");
+    EXPECT_EQ(r.exit_code, 2) << name;
+    EXPECT_EQ(r.out, "") << "no model runs when any name is wrong";
+    EXPECT_EQ(r.err, std::string("kiln bench: unknown model '") + name +
+                         "'; models: softmax, mlp, mlp_bn, conv_bn, cnn, cnn_tutorial, deep128, convnet3, "
+                         "autoencoder\n");
+  }
+}
+
+TEST(BenchCommandTest, CeilingTakesNoModelsAndStepCountsArePositive) {
+  Result r = RunKiln("bench mlp --ceiling --quick");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "kiln bench: --ceiling takes no model names, --steps or --warmup\n");
+  for (const char* value : {"0", "-3", "ten", ""}) {
+    r = RunKiln(std::string("bench softmax --steps '") + value + "'");
+    EXPECT_EQ(r.exit_code, 2) << value;
+    EXPECT_NE(r.err.find("--steps needs an integer from 1 to 1000000"), std::string::npos) << r.err;
+  }
+  r = RunKiln("bench softmax --warmup -1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--warmup needs an integer from 0 to 1000000"), std::string::npos) << r.err;
 }
 
 TEST(BenchCommandTest, BadThreadCountsAreUsageErrors) {
@@ -95,9 +132,10 @@ TEST(BenchCommandTest, BadThreadCountsAreUsageErrors) {
   EXPECT_EQ(r.err, "kiln bench: option --threads needs a value\n");
 }
 
-TEST(BenchCommandTest, HelpDescribesTheCeiling) {
+TEST(BenchCommandTest, HelpDescribesTheModelsAndTheCeiling) {
   Result r = RunKiln("bench --help");
   EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("model=NAME batch=B ms_per_step=X gflops=Y compile_ms=Z peak_mb=W"), std::string::npos);
   EXPECT_NE(r.out.find("--ceiling"), std::string::npos);
   EXPECT_NE(r.out.find("--threads N"), std::string::npos);
 }

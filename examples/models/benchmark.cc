@@ -1,0 +1,73 @@
+#include "examples/models/benchmark.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "runtime/cost_model.h"
+
+namespace kiln::models {
+
+data::MnistData RandomMnistData(int64_t images, bool flatten, uint64_t seed) {
+  std::vector<int64_t> dims = flatten ? std::vector<int64_t>{images, 784} : std::vector<int64_t>{images, 28, 28, 1};
+  data::MnistData mnist;
+  data::DataSplit& train = mnist.train;
+  train.images = Tensor(DT_FLOAT, dims);
+  train.labels = Tensor(DT_INT64, {images});
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> pixel(0.f, 1.f);
+  std::uniform_int_distribution<int64_t> label(0, 9);
+  float* pixels = train.images.data<float>();
+  for (int64_t i = 0; i < images * 784; ++i) pixels[i] = pixel(rng);
+  for (int64_t i = 0; i < images; ++i) train.labels.data<int64_t>()[i] = label(rng);
+  train.one_hot = data::OneHot(train.labels, 10);
+  return mnist;
+}
+
+StatusOr<TrainResult> RunBenchmarkSteps(Session& sess, const Operation& train_op, const Output& loss,
+                                        const FeedDict& feeds, int64_t batch, const BenchmarkSettings& settings) {
+  using Clock = std::chrono::steady_clock;
+  TrainResult result{.has_accuracy = false};
+  BenchmarkResult& bench = result.benchmark;
+  bench.batch = batch;
+  const std::vector<Fetch> fetches = {train_op, loss};
+  const int64_t warmup = std::max<int64_t>(1, settings.warmup_steps);
+  const int compiled_before = sess.num_compiled();
+  auto start = Clock::now();
+  for (int64_t step = 0; step < warmup + settings.timed_steps; ++step) {
+    auto step_start = Clock::now();
+    KILN_ASSIGN_OR_RETURN(std::vector<Tensor> out, sess.run(fetches, feeds));
+    double seconds = std::chrono::duration<double>(Clock::now() - step_start).count();
+    if (step == 0) {
+      // Session compiles on the first run of a signature; an earlier run of the same signature would
+      // have hidden the compile from us.
+      if (sess.num_compiled() == compiled_before) {
+        return Internal("benchmark: the training step was compiled before the benchmark");
+      }
+      bench.compile_seconds = sess.last_compile().seconds;
+      bench.flops_per_step = CountFlops(*sess.last_compile().graph);
+      result.first_loss = out[1].scalar<float>();
+    }
+    if (step >= warmup) bench.step_seconds.push_back(seconds);
+    result.final_loss = out[1].scalar<float>();
+    ++result.steps;
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+StatusOr<TrainResult> BenchmarkClassifier(Session& sess, const Classifier& model, const Operation& train_op,
+                                          const data::DataSplit& train, int64_t batch,
+                                          const BenchmarkSettings& settings) {
+  if (batch > train.size()) {
+    return InvalidArgument("benchmark: batch " + std::to_string(batch) + " is larger than the " +
+                           std::to_string(train.size()) + " random images (BenchmarkSettings::images)");
+  }
+  const Tensor& labels = model.sparse_labels ? train.labels : train.one_hot;
+  FeedDict feeds = {{model.images, data::SliceRows(train.images, 0, batch)},
+                    {model.labels, data::SliceRows(labels, 0, batch)}};
+  feeds.insert(feeds.end(), model.extra_train_feeds.begin(), model.extra_train_feeds.end());
+  return RunBenchmarkSteps(sess, train_op, model.loss, feeds, batch, settings);
+}
+
+}  // namespace kiln::models
