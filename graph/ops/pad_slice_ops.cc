@@ -1,4 +1,7 @@
 // Pad (constant zeros, as tf.pad 'CONSTANT') and Slice, each the other's gradient.
+#include <algorithm>
+#include <cstring>
+
 #include "graph/ops/array_ops.h"
 #include "graph/ops/kernel_util.h"
 #include "graph/op_registry.h"
@@ -8,22 +11,32 @@ namespace kiln {
 namespace {
 
 // Copies `in` into `out` at per-dim offset `offset` (Pad), or the window of `out`'s shape starting
-// at `offset` out of `in` (Slice): one odometer over the smaller tensor's elements.
+// at `offset` out of `in` (Slice): an odometer over the smaller tensor's rows, one memcpy per run of
+// the innermost dims the two tensors share whole (a padded image copies a row of W*C at a time).
 void CopyWindow(const Tensor& in, Tensor& out, const std::vector<int64_t>& offset, bool into_larger) {
   const Tensor& small = into_larger ? in : out;
   const std::vector<int64_t>& large_dims = into_larger ? out.dims() : in.dims();
   std::vector<int64_t> large_strides = RowMajorStrides(large_dims);
   int rank = small.rank();
+  if (small.num_elements() == 0) return;
+  // Dims [inner, rank) are identical in both tensors, so each run of `run` elements is contiguous in
+  // both; dim inner - 1 (if any) may differ but is contiguous too.
+  int inner = rank;
+  while (inner > 0 && offset[inner - 1] == 0 && small.dim(inner - 1) == large_dims[inner - 1]) --inner;
+  int outer = std::max(inner - 1, 0);
+  int64_t run = 1;
+  for (int d = outer; d < rank; ++d) run *= small.dim(d);
   size_t elem = DataTypeSize(in.dtype());
   const char* src = static_cast<const char*>(in.raw_data());
   char* dst = static_cast<char*>(out.raw_data());
-  std::vector<int64_t> idx(rank, 0);
-  for (int64_t i = 0; i < small.num_elements(); ++i) {
+  std::vector<int64_t> idx(outer, 0);
+  for (int64_t i = 0; i < small.num_elements(); i += run) {
     int64_t large = 0;
-    for (int d = 0; d < rank; ++d) large += (idx[d] + offset[d]) * large_strides[d];
-    if (into_larger) std::memcpy(dst + large * elem, src + i * elem, elem);
-    else std::memcpy(dst + i * elem, src + large * elem, elem);
-    for (int d = rank - 1; d >= 0; --d) {
+    for (int d = 0; d < outer; ++d) large += (idx[d] + offset[d]) * large_strides[d];
+    if (outer < rank) large += offset[outer] * large_strides[outer];
+    if (into_larger) std::memcpy(dst + large * elem, src + i * elem, run * elem);
+    else std::memcpy(dst + i * elem, src + large * elem, run * elem);
+    for (int d = outer - 1; d >= 0; --d) {
       if (++idx[d] < small.dim(d)) break;
       idx[d] = 0;
     }
