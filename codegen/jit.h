@@ -74,4 +74,10 @@ class Jit {
   std::unique_ptr<Impl> impl_;
 };
 
+// The process-wide Jit executables compile their kernels with, created on first use (so a process
+// that never compiles pays nothing for LLVM). SetDefaultJitOptions takes effect only before that
+// first use: tools/ call it at start-up with the disk cache directory. Thread-safe.
+StatusOr<Jit*> DefaultJit();
+void SetDefaultJitOptions(const JitOptions& options);
+
 }  // namespace kiln::codegen

@@ -1,8 +1,12 @@
 #include "runtime/executable.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <set>
 
+#include "codegen/jit.h"
+#include "runtime/fused_step.h"
 #include "runtime/kernels/library_kernel.h"
 #include "runtime/thread_pool.h"
 
@@ -19,6 +23,12 @@ std::vector<bool> RefInputMask(const Node& node) {
   return mask;
 }
 
+// KILN_JIT=0 in the environment: reference kernels for every executable (see CompileOptions).
+bool JitDisabledByEnvironment() {
+  const char* value = std::getenv("KILN_JIT");
+  return value && std::string(value) == "0";
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Executable>> Executable::Compile(const std::vector<FeedSpec>& feeds,
@@ -27,9 +37,11 @@ StatusOr<std::unique_ptr<Executable>> Executable::Compile(const std::vector<Feed
                                                           std::map<std::string, RngState>* rng_states,
                                                           const CompileOptions& options) {
   std::unique_ptr<Executable> exe(new Executable());
-  KILN_ASSIGN_OR_RETURN(exe->spec_, SpecializeForRun(feeds, fetches, targets, options.graph_passes));
+  CompileOptions effective = options;
+  if (JitDisabledByEnvironment()) effective.reference_kernels_only = true;
+  KILN_ASSIGN_OR_RETURN(exe->spec_, SpecializeForRun(feeds, fetches, targets, effective.graph_passes));
   KILN_RETURN_IF_ERROR(exe->BuildSlots(variables));
-  KILN_RETURN_IF_ERROR(exe->BuildSteps(rng_states, options));
+  KILN_RETURN_IF_ERROR(exe->BuildSteps(rng_states, effective));
   exe->BuildLiveness();
   for (const Output& f : exe->spec_.fetches) exe->fetch_slots_.push_back(exe->slot_of_.at({f.node, f.index}));
   return exe;
@@ -88,8 +100,21 @@ Executable::~Executable() = default;
 Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states, const CompileOptions& options) {
   std::map<const Node*, bool> is_feed;
   for (Node* f : spec_.feed_nodes) is_feed[f] = true;
+  std::vector<FusionCluster> clusters;
+  std::vector<std::unique_ptr<FusedStep>> fused;
+  std::map<const Node*, int> cluster_of;
+  if (!options.reference_kernels_only && options.fuse_elementwise) {
+    KILN_RETURN_IF_ERROR(CompileFusedClusters(options, &clusters, &fused, &cluster_of));
+  }
   for (Node* n : spec_.graph->nodes()) {  // id order is topological: the graph was built in order
     if (is_feed.count(n)) continue;
+    if (auto it = cluster_of.find(n); it != cluster_of.end()) {
+      // A cluster runs where its last node stands (fusion.h says why that is safe); the others
+      // have no step of their own.
+      const FusionCluster& cluster = clusters[it->second];
+      if (cluster.nodes.back() == n && fused[it->second]) steps_.push_back(MakeFusedStep(cluster, std::move(fused[it->second])));
+      continue;
+    }
     bool all_constant = n->num_outputs() > 0 && !n->def().is_stateful;
     for (int o = 0; o < n->num_outputs(); ++o) {
       all_constant = all_constant && slots_[slot_of_.at({n, o})].kind == SlotKind::kConstant;
@@ -154,6 +179,57 @@ Status Executable::UseLibraryKernel(Step& step, const CompileOptions& options) {
   return OkStatus();
 }
 
+Status Executable::CompileFusedClusters(const CompileOptions& options, std::vector<FusionCluster>* clusters,
+                                        std::vector<std::unique_ptr<FusedStep>>* compiled,
+                                        std::map<const Node*, int>* cluster_of) {
+  std::set<const Node*> fed(spec_.feed_nodes.begin(), spec_.feed_nodes.end());
+  FusionOptions fusion;
+  fusion.fetches = spec_.fetches;
+  fusion.may_fuse = [&](const Node& n) {
+    if (fed.count(&n)) return false;
+    for (int o = 0; o < n.num_outputs(); ++o) {
+      if (slots_[slot_of_.at({&n, o})].kind != SlotKind::kBuffer) return false;  // constants, variables
+    }
+    return true;
+  };
+  *clusters = FindElementwiseClusters(*spec_.graph, fusion);
+  if (clusters->empty()) return OkStatus();
+  codegen::Jit* jit = options.jit;
+  if (!jit) {
+    StatusOr<codegen::Jit*> default_jit = codegen::DefaultJit();
+    if (!default_jit.ok()) return default_jit.status().WithContext("creating the JIT for fused kernels");
+    jit = *default_jit;
+  }
+  ThreadPool* pool = options.thread_pool ? options.thread_pool : DefaultThreadPool();
+  for (size_t c = 0; c < clusters->size(); ++c) {
+    const FusionCluster& cluster = (*clusters)[c];
+    for (const Node* n : cluster.nodes) (*cluster_of)[n] = static_cast<int>(c);
+    if (cluster.outputs.empty()) {  // only waited on (a cond's pivot): nothing to compute, no step
+      compiled->push_back(nullptr);
+      continue;
+    }
+    StatusOr<std::unique_ptr<FusedStep>> step = CompileFusedStep(*jit, cluster, pool);
+    if (!step.ok()) return step.status().WithContext("compiling the fused kernel of node " + cluster.nodes.back()->DebugName());
+    compiled->push_back(std::move(*step));
+  }
+  return OkStatus();
+}
+
+Executable::Step Executable::MakeFusedStep(const FusionCluster& cluster, std::unique_ptr<FusedStep> fused) {
+  Step step;
+  step.node = cluster.nodes.back();
+  for (const Output& in : cluster.inputs) {
+    int s = slot_of_.at({in.node, in.index});
+    step.operands.push_back(s);
+    step.reads_variable.push_back(slots_[s].kind == SlotKind::kVariable);  // fusable inputs are never refs
+  }
+  for (const Output& out : cluster.outputs) step.operands.push_back(slot_of_.at({out.node, out.index}));
+  step.fused = std::move(fused);
+  step.fn = &RunFusedStep;
+  step.closure = step.fused.get();
+  return step;
+}
+
 void* Executable::SlotData(const Slot& slot, const std::vector<Tensor>& feeds) const {
   switch (slot.kind) {
     case SlotKind::kFeed: return feeds[slot.feed_index].raw_data();
@@ -202,7 +278,9 @@ Status Executable::RunStep(Step& step, const std::vector<Tensor>& feeds) {
     scratch_[k] = SlotData(slot, feeds);
   }
   if (step.fn(step.closure, scratch_.data(), step.sizes.data()) != 0) {
-    return step.library ? step.library->status : step.reference->status;
+    if (step.library) return step.library->status;
+    if (step.reference) return step.reference->status;
+    return Internal("the kernel of node " + step.node->DebugName() + " failed");
   }
   return OkStatus();
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "graph/kernel_abi.h"
+#include "passes/fusion.h"
 #include "passes/specialize.h"
 #include "runtime/reference_step.h"
 #include "runtime/variable_store.h"
@@ -17,12 +18,23 @@
 namespace kiln {
 
 class ThreadPool;
+struct FusedStep;
 struct LibraryStep;
+namespace codegen {
+class Jit;
+}
 
 // How an Executable is built.
 struct CompileOptions {
-  // Run every op on its reference kernel (KILN_JIT=0): the oracle the compiled plan is checked against.
+  // Run every op on its reference kernel: the oracle the compiled plan is checked against. The
+  // environment variable KILN_JIT=0 forces it for every executable of the process (as KILN_THREADS
+  // sets the pool's size), so any program can be rerun on reference kernels without rebuilding.
   bool reference_kernels_only = false;
+  // Fuse elementwise ops into JIT-compiled loop nests (passes/fusion.h); off, each op runs its library
+  // or reference kernel.
+  bool fuse_elementwise = true;
+  // The JIT fused kernels compile in; null means the process-wide codegen::DefaultJit().
+  codegen::Jit* jit = nullptr;
   // Where library kernels split their work; null means the process-wide DefaultThreadPool().
   ThreadPool* thread_pool = nullptr;
   // The graph passes run after shape specialization (all of them unless switched off).
@@ -63,6 +75,7 @@ class Executable {
     const void* closure = nullptr;                // what fn is called with: one of the two below
     std::unique_ptr<ReferenceStep> reference;     // a reference kernel's step
     std::unique_ptr<LibraryStep> library;         // a library kernel's step (GEMM, convolution, pooling)
+    std::unique_ptr<FusedStep> fused;             // a JIT-compiled cluster of elementwise nodes
     std::vector<int> operands;          // slots: inputs, then outputs
     std::vector<bool> reads_variable;   // per input: a variable read by value (must be initialized)
     std::vector<int64_t> sizes;
@@ -83,6 +96,12 @@ class Executable {
   Status BuildSteps(std::map<std::string, RngState>* rng_states, const CompileOptions& options);
   // Makes `step` run the library kernel its op's lowering names, when there is one for these dtypes.
   Status UseLibraryKernel(Step& step, const CompileOptions& options);
+  // Groups the elementwise nodes into clusters and compiles each; `cluster_of` maps every member to
+  // its cluster's index in `clusters`.
+  Status CompileFusedClusters(const CompileOptions& options, std::vector<FusionCluster>* clusters,
+                              std::vector<std::unique_ptr<FusedStep>>* compiled, std::map<const Node*, int>* cluster_of);
+  // The step that runs a compiled cluster, where its last node stands.
+  Step MakeFusedStep(const FusionCluster& cluster, std::unique_ptr<FusedStep> fused);
   void BuildLiveness();
   void* SlotData(const Slot& slot, const std::vector<Tensor>& feeds) const;
   Status RunStep(Step& step, const std::vector<Tensor>& feeds);

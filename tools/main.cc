@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "codegen/jit.h"
 #include "tools/command.h"
 
 namespace kiln::cli {
@@ -67,6 +68,20 @@ std::vector<std::string> Options::GetAll(const std::string& name) const {
   return it == repeated_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
+// Where JIT-compiled kernels persist between runs, so a second `kiln train` starts warm:
+// $KILN_CACHE_DIR (empty: no disk cache), else $XDG_CACHE_HOME/kiln, else ~/.cache/kiln.
+void ConfigureKernelCache() {
+  std::string dir;
+  if (const char* kiln = std::getenv("KILN_CACHE_DIR")) {
+    dir = kiln;
+  } else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    dir = std::string(xdg) + "/kiln";
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    dir = std::string(home) + "/.cache/kiln";
+  }
+  kiln::codegen::SetDefaultJitOptions({.cache_dir = dir});
+}
+
 int Fail(const std::string& command, const std::string& message, int code) {
   std::fprintf(stderr, "kiln %s: %s\n", command.c_str(), message.c_str());
   return code;
@@ -81,6 +96,7 @@ int main(int argc, char** argv) {
     PrintHelp(commands);
     return argc < 2 ? 2 : 0;
   }
+  ConfigureKernelCache();
   std::string name = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   for (const Command& c : commands) {
