@@ -1,0 +1,140 @@
+// Elementwise fusion (passes/fusion.cc): which nodes share a cluster, which tensors a cluster must
+// write, and the rules that keep a cluster correct where it runs (its last node's place): readers
+// outside it, variable writes inside its span, cond branches. The fused kernels' values are checked
+// in tests/runtime/fused_execution_test.cc.
+#include "passes/fusion.h"
+
+#include <algorithm>
+
+#include "tests/testing/op_testing.h"
+
+namespace kiln {
+namespace {
+
+using FusionTest = testing::GraphTest;
+
+// The cluster holding `n`, or null.
+const FusionCluster* ClusterOf(const std::vector<FusionCluster>& clusters, const Output& n) {
+  for (const FusionCluster& c : clusters) {
+    if (std::find(c.nodes.begin(), c.nodes.end(), n.node) != c.nodes.end()) return &c;
+  }
+  return nullptr;
+}
+
+TEST_F(FusionTest, BiasAddReluAndSquareBecomeOneClusterWritingOnlyItsResult) {
+  auto x = placeholder(float32, {8, 5}, "x");
+  auto b = placeholder(float32, {5}, "b");
+  auto y = square(nn::relu(nn::bias_add(x, b)), "y");
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {y}});
+  ASSERT_EQ(clusters.size(), 1u);
+  const FusionCluster& c = clusters[0];
+  EXPECT_EQ(c.nodes.size(), 3u);
+  EXPECT_EQ(c.nodes.back(), y.node);
+  ASSERT_EQ(c.inputs.size(), 2u);
+  EXPECT_EQ(c.inputs[0], x);
+  EXPECT_EQ(c.inputs[1], b);
+  EXPECT_EQ(c.input_shapes[1], (std::vector<int64_t>{5}));  // broadcast along the rows
+  EXPECT_EQ(c.shape, (std::vector<int64_t>{8, 5}));
+  ASSERT_EQ(c.outputs.size(), 1u);  // the intermediates live only in registers
+  EXPECT_EQ(c.outputs[0], y);
+}
+
+TEST_F(FusionTest, IntermediatesReadOutsideOrFetchedAreWritten) {
+  auto x = placeholder(float32, {4, 4}, "x");
+  auto h = nn::relu(x, "h");
+  auto y = exp(h, "y");
+  auto z = matmul(h, h);  // reads h after y's cluster would end
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {y, z}});
+  const FusionCluster* c = ClusterOf(clusters, h);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c, ClusterOf(clusters, y));
+  EXPECT_EQ(c->outputs, (std::vector<Output>{h, y}));
+}
+
+TEST_F(FusionTest, AReaderBetweenTwoMembersKeepsThemApart) {
+  // t = nn::tanh(x) is read by a MatMul built before u = t * 2: running {t, u} at u's place would give
+  // the MatMul an unwritten t.
+  auto x = placeholder(float32, {4, 4}, "x");
+  auto t = nn::tanh(x, "t");
+  auto m = matmul(t, t, false, false, "m");
+  auto u = multiply(t, constant(2.0f), "u");
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {m, u}});
+  ASSERT_NE(ClusterOf(clusters, t), nullptr);
+  EXPECT_NE(ClusterOf(clusters, t), ClusterOf(clusters, u));
+}
+
+TEST_F(FusionTest, AVariableWriteInsideTheSpanKeepsTheReadBeforeIt) {
+  auto x = placeholder(float32, {3}, "x");
+  Variable v(zeros({3}), "v");
+  auto before = multiply(v.value(), x, "before");  // reads v ahead of the update
+  Output update = v.assign_add(x);
+  auto after = exp(before, "after");  // would move the read of v past the update
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {after, update}});
+  ASSERT_NE(ClusterOf(clusters, before), nullptr);
+  EXPECT_NE(ClusterOf(clusters, before), ClusterOf(clusters, after));
+}
+
+TEST_F(FusionTest, NodesOfDifferentCondBranchesNeverShareACluster) {
+  auto pred = placeholder(boolean, {}, "pred");
+  auto x = placeholder(float32, {6}, "x");
+  Output in_true, in_false, merged_twice;
+  auto y = cond(
+      pred, [&] { return in_true = exp(x); }, [&] { return in_false = nn::tanh(x); });
+  merged_twice = y * 2.0f;
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {merged_twice}});
+  const FusionCluster* t = ClusterOf(clusters, in_true);
+  const FusionCluster* f = ClusterOf(clusters, in_false);
+  ASSERT_NE(t, nullptr);
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(t, f);
+  EXPECT_NE(t, ClusterOf(clusters, merged_twice));
+}
+
+TEST_F(FusionTest, ANodeThatCanBeDeadIsNotFusedWithALiveProducer) {
+  // e = exp(x) always runs; y = e * s is dead when the Switch sends s the other way. One cluster
+  // would have to be dead and live at once.
+  auto pred = placeholder(boolean, {}, "pred");
+  auto x = placeholder(float32, {6}, "x");
+  auto e = exp(x, "e");
+  std::array<Output, 2> s = switch_(x, pred, "s");
+  auto y = multiply(e, s[1], "y");
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {e, y}});
+  ASSERT_NE(ClusterOf(clusters, e), nullptr);
+  ASSERT_NE(ClusterOf(clusters, y), nullptr);
+  EXPECT_NE(ClusterOf(clusters, e), ClusterOf(clusters, y));
+}
+
+TEST_F(FusionTest, DifferentShapesStatefulOpsAndIntegersStayOut) {
+  auto x = placeholder(float32, {4, 3}, "x");
+  auto row = placeholder(float32, {3}, "row");
+  auto wide = x + row;                     // [4, 3]
+  auto narrow = exp(row);                  // [3]: a different iteration shape
+  auto sum = wide * narrow;                // narrow broadcasts in as an input
+  auto n = placeholder(int32, {4}, "n");
+  auto m = n * 2;                          // integer arithmetic stays on reference kernels
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {sum, m}});
+  const FusionCluster* c = ClusterOf(clusters, sum);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c, ClusterOf(clusters, wide));
+  EXPECT_NE(c, ClusterOf(clusters, narrow));
+  EXPECT_NE(std::find(c->inputs.begin(), c->inputs.end(), narrow), c->inputs.end());
+  EXPECT_EQ(ClusterOf(clusters, m), nullptr);
+  EXPECT_FALSE(CanFuse(*m.node));
+}
+
+TEST_F(FusionTest, MaxNodesBoundsAClusterAndEveryNodeIsInExactlyOne) {
+  auto x = placeholder(float32, {16}, "x");
+  Output y = x;
+  for (int i = 0; i < 10; ++i) y = nn::tanh(y);
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {y}, .max_nodes = 4});
+  size_t total = 0;
+  for (const FusionCluster& c : clusters) {
+    EXPECT_LE(c.nodes.size(), 4u);
+    total += c.nodes.size();
+  }
+  EXPECT_EQ(total, 10u);
+  EXPECT_EQ(clusters.back().outputs, std::vector<Output>{y});
+}
+
+}  // namespace
+}  // namespace kiln
