@@ -191,6 +191,7 @@ OpDefBuilder& OpDefBuilder::Stateful() { def_.is_stateful = true; return *this; 
 OpDefBuilder& OpDefBuilder::Commutative() { def_.is_commutative = true; return *this; }
 OpDefBuilder& OpDefBuilder::NotDifferentiable() { def_.not_differentiable = true; return *this; }
 OpDefBuilder& OpDefBuilder::ForwardsRefInput() { def_.forwards_ref_input = true; return *this; }
+OpDefBuilder& OpDefBuilder::SharesInputBuffer() { def_.shares_input_buffer = true; return *this; }
 OpDefBuilder& OpDefBuilder::ControlFlow(ControlFlowKind kind) { def_.control_flow = kind; return *this; }
 OpDefBuilder& OpDefBuilder::Doc(std::string s) { def_.summary = std::move(s); return *this; }
 

@@ -90,6 +90,9 @@ struct OpDef {
   // Output 0 is input 0 itself when that input is a variable ref: TF1's `W/read` Identity shares
   // the variable's buffer instead of copying, so later in-place updates show through it.
   bool forwards_ref_input = false;
+  // Output 0 holds input 0's elements unchanged in row-major order (Identity, Reshape, ExpandDims,
+  // ...): an Executable may give it input 0's buffer instead of copying, as TF forwards buffers.
+  bool shares_input_buffer = false;
   ControlFlowKind control_flow = ControlFlowKind::kNone;
   std::string summary;
 
@@ -115,6 +118,7 @@ class OpDefBuilder {
   OpDefBuilder& Commutative();
   OpDefBuilder& NotDifferentiable();
   OpDefBuilder& ForwardsRefInput();
+  OpDefBuilder& SharesInputBuffer();
   OpDefBuilder& ControlFlow(ControlFlowKind kind);
   OpDefBuilder& Doc(std::string summary);
 

@@ -82,17 +82,39 @@ Status Executable::BuildSlots(VariableStore* variables) {
         slot.kind = SlotKind::kConstant;
         slot.storage = *value;
       } else {
-        if (!slot.type.shape.IsFullyDefined()) {
-          return InvalidArgument("cannot plan output " + std::to_string(o) + " of node " + n->DebugName() + ": its shape " +
-                                 slot.type.shape.ToString() + " is not known from the fed shapes" + InputShapesSuffix(*n));
-        }
-        KILN_ASSIGN_OR_RETURN(slot.storage, Tensor::Make(slot.type.dtype, slot.type.shape.dims()));
+        KILN_ASSIGN_OR_RETURN(slot, PlanBuffer(*n, o, slot.type));
       }
       slot_of_[{n, o}] = static_cast<int>(slots_.size());
       slots_.push_back(std::move(slot));
     }
   }
   return OkStatus();
+}
+
+StatusOr<Executable::Slot> Executable::PlanBuffer(const Node& n, int o, TensorType type) {
+  Slot slot;
+  slot.type = std::move(type);
+  if (!slot.type.shape.IsFullyDefined()) {
+    return InvalidArgument("cannot plan output " + std::to_string(o) + " of node " + n.DebugName() + ": its shape " +
+                           slot.type.shape.ToString() + " is not known from the fed shapes" + InputShapesSuffix(n));
+  }
+  if (o == 0 && n.num_inputs() > 0 && n.def().shares_input_buffer) {
+    // A view of input 0, unless that is a variable: its value may change in place later in the step,
+    // and a Reshape's readers must see the value it had when the Reshape ran.
+    int in = slot_of_.at({n.input(0).node, n.input(0).index});
+    if (slots_[in].kind != SlotKind::kVariable && slots_[in].type.dtype == slot.type.dtype) {
+      slot.kind = SlotKind::kAlias;
+      slot.alias_of = in;
+      return slot;
+    }
+  }
+  ControlFlowKind flow = n.def().control_flow;
+  if ((flow == ControlFlowKind::kSwitch || (flow == ControlFlowKind::kMerge && o == 0)) && slot.type.dtype != DT_STRING) {
+    slot.kind = SlotKind::kForwarded;
+    return slot;
+  }
+  KILN_ASSIGN_OR_RETURN(slot.storage, Tensor::Make(slot.type.dtype, slot.type.shape.dims()));
+  return slot;
 }
 
 Executable::~Executable() = default;
@@ -123,6 +145,8 @@ Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states, const
     bool aliases_variable = n->def().forwards_ref_input && !n->output_type(0).is_ref &&
                             slots_[slot_of_.at({n, 0})].kind == SlotKind::kVariable;
     if (aliases_variable) continue;  // its output is the variable itself
+    bool view = n->num_outputs() == 1 && slots_[slot_of_.at({n, 0})].kind == SlotKind::kAlias;
+    if (view) continue;  // its output is its input's buffer
     ControlFlowKind control_flow = n->def().control_flow;
     if (!n->def().kernel && control_flow == ControlFlowKind::kNone) {
       return Unimplemented("op " + n->op() + " (node '" + n->name() + "') has no kernel");
@@ -234,6 +258,8 @@ void* Executable::SlotData(const Slot& slot, const std::vector<Tensor>& feeds) c
   switch (slot.kind) {
     case SlotKind::kFeed: return feeds[slot.feed_index].raw_data();
     case SlotKind::kVariable: return slot.var->value.raw_data();
+    case SlotKind::kAlias: return SlotData(slots_[slot.alias_of], feeds);
+    case SlotKind::kForwarded: return slot.forwarded;
     default: return slot.storage.raw_data();
   }
 }
@@ -287,8 +313,12 @@ Status Executable::RunStep(Step& step, const std::vector<Tensor>& feeds) {
 
 void Executable::RunControlFlowStep(const Step& step, const std::vector<Tensor>& feeds) {
   auto copy = [&](int from, int to) {
-    const Slot& dst = slots_[to];
+    Slot& dst = slots_[to];
     if (dst.kind == SlotKind::kVariable) return;  // a ref forwarded: the variable itself
+    if (dst.kind == SlotKind::kForwarded) {  // readers see the input's buffer: nothing to copy
+      dst.forwarded = SlotData(slots_[from], feeds);
+      return;
+    }
     if (dst.type.dtype == DT_STRING) {
       std::copy_n(static_cast<const std::string*>(SlotData(slots_[from], feeds)), dst.type.shape.num_elements(),
                   static_cast<std::string*>(SlotData(dst, feeds)));

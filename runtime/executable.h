@@ -59,12 +59,16 @@ class Executable {
   int num_steps() const { return static_cast<int>(steps_.size()); }
 
  private:
-  enum class SlotKind { kBuffer, kFeed, kConstant, kVariable };
+  // kAlias: another slot's buffer, unchanged (a Reshape or Identity, OpDef::shares_input_buffer);
+  // kForwarded: the buffer of whichever input a Switch or Merge passed on in this run.
+  enum class SlotKind { kBuffer, kFeed, kConstant, kVariable, kAlias, kForwarded };
   struct Slot {
     SlotKind kind = SlotKind::kBuffer;
     TensorType type;
     Tensor storage;       // kBuffer: preallocated; kConstant: the value
     int feed_index = -1;  // kFeed
+    int alias_of = -1;    // kAlias
+    void* forwarded = nullptr;  // kForwarded: set by the Switch or Merge step when it runs
     VariableStorage* var = nullptr;  // kVariable
     const Node* reader = nullptr;    // kVariable read by value through an alias (`W/read`), for errors
   };
@@ -104,6 +108,8 @@ class Executable {
   Step MakeFusedStep(const FusionCluster& cluster, std::unique_ptr<FusedStep> fused);
   void BuildLiveness();
   void* SlotData(const Slot& slot, const std::vector<Tensor>& feeds) const;
+  // The plan for a non-variable output without a known value: its own buffer, or another slot's.
+  StatusOr<Slot> PlanBuffer(const Node& n, int o, TensorType type);
   Status RunStep(Step& step, const std::vector<Tensor>& feeds);
   // Switch and Merge: forward data and set the deadness of their outputs.
   void RunControlFlowStep(const Step& step, const std::vector<Tensor>& feeds);

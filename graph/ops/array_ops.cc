@@ -289,11 +289,13 @@ void RegisterArrayOps(OpRegistry& r) {
   auto same_value = LowerUnary([](ExprBuilder&, ExprValue x) { return x; });
   r.Register(Op("Identity").Input("input: T").Output("output: T").Attr("T: type")
                  .Shape(UnchangedShape).Grad(IdentityGrad).Kernel(CopyInputKernel).ForwardsRefInput()
-                 .Elementwise(same_value));
+                 .SharesInputBuffer().Elementwise(same_value));
   r.Register(Op("StopGradient").Input("input: T").Output("output: T").Attr("T: type")
-                 .Shape(UnchangedShape).Kernel(CopyInputKernel).NotDifferentiable().Elementwise(same_value));
+                 .Shape(UnchangedShape).Kernel(CopyInputKernel).NotDifferentiable().SharesInputBuffer()
+                 .Elementwise(same_value));
   r.Register(Op("Reshape").Input("tensor: T").Input("shape: Tshape").Output("output: T").Attr("T: type")
-                 .Attr("Tshape: {int32, int64} = DT_INT32").Shape(ReshapeShape).Grad(ReshapeGrad).Kernel(CopyInputKernel));
+                 .Attr("Tshape: {int32, int64} = DT_INT32").Shape(ReshapeShape).Grad(ReshapeGrad).Kernel(CopyInputKernel)
+                 .SharesInputBuffer());
   r.Register(Op("Shape").Input("input: T").Output("output: out_type").Attr("T: type")
                  .Attr("out_type: {int32, int64} = DT_INT32").Shape(ShapeShape).Kernel(ShapeKernel).NotDifferentiable());
   r.Register(Op("Size").Input("input: T").Output("output: out_type").Attr("T: type")

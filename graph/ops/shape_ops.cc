@@ -420,10 +420,10 @@ void RegisterShapeOps(OpRegistry& r) {
   r.Register(Op("InvertPermutation").Input("x: T").Output("y: T").Attr("T: " + kIndex)
                  .Shape(InvertPermutationShape).Kernel(InvertPermutationKernel).NotDifferentiable());
   r.Register(Op("ExpandDims").Input("input: T").Input("dim: Tdim").Output("output: T").Attr("T: type")
-                 .Attr("Tdim: " + kIndex).Shape(ExpandDimsShape).Grad(ReshapeToInputGrad).Kernel(CopyKernel));
+                 .Attr("Tdim: " + kIndex).Shape(ExpandDimsShape).Grad(ReshapeToInputGrad).Kernel(CopyKernel).SharesInputBuffer());
   // TF declares squeeze_dims as `list(int) >= 0 = []`; a minimum length of 0 constrains nothing.
   r.Register(Op("Squeeze").Input("input: T").Output("output: T").Attr("T: type").Attr("squeeze_dims: list(int) = []")
-                 .Shape(SqueezeShape).Grad(ReshapeToInputGrad).Kernel(CopyKernel));
+                 .Shape(SqueezeShape).Grad(ReshapeToInputGrad).Kernel(CopyKernel).SharesInputBuffer());
   r.Register(Op("Tile").Input("input: T").Input("multiples: Tmultiples").Output("output: T").Attr("T: type")
                  .Attr("Tmultiples: " + kIndex).Shape(TileShape).Grad(TileGrad).Kernel(TileKernel));
   RegisterStridedSliceOps(r);
