@@ -308,7 +308,7 @@ void RegisterNnOps(OpRegistry& r) {
                  .Elementwise(LowerBinary([](ExprBuilder& b, ExprValue x, ExprValue bias) { return b.Add(x, bias); })));
   r.Register(Op("BiasAddGrad").Input("out_backprop: T").Output("output: T").Attr(kNumeric)
                  .Attr("data_format: string = \"NHWC\"").Shape(BiasAddGradShape).Kernel(BiasAddGradKernel)
-                 .Lowering({OpLowering::Kind::kReduction, ""}));
+                 .Lowering({OpLowering::Kind::kLibrary, "bias_add_grad"}));
   r.Register(Op("SoftmaxCrossEntropyWithLogits").Input("features: T").Input("labels: T").Output("loss: T")
                  .Output("backprop: T").Attr(kFloat).Shape(SoftmaxXentShape).Grad(SoftmaxXentGrad)
                  .Kernel(SoftmaxXentKernel));

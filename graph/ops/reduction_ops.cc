@@ -210,11 +210,15 @@ Status ArgShape(InferenceContext& c) {
   return OkStatus();
 }
 
-void RegisterReduce(OpRegistry& r, const char* name, KernelFn kernel, GradFn grad) {
+// `library_kernel`: the runtime's kernel for float/double over constant axes whose kept axes are
+// contiguous (runtime/kernels/reduction_kernels.cc); empty for reductions that have none.
+void RegisterReduce(OpRegistry& r, const char* name, KernelFn kernel, GradFn grad, const char* library_kernel = "") {
+  OpLowering lowering{OpLowering::Kind::kReduction, ""};
+  if (*library_kernel) lowering = {OpLowering::Kind::kLibrary, library_kernel};
   OpDefBuilder b = Op(name).Input("input: T").Input("reduction_indices: Tidx").Output("output: T")
                        .Attr("keep_dims: bool = false").Attr("T: {float, double, int32, int64, uint8}")
                        .Attr("Tidx: {int32, int64} = DT_INT32").Shape(ReduceShape).Kernel(std::move(kernel))
-                       .Lowering({OpLowering::Kind::kReduction, ""});
+                       .Lowering(lowering);
   if (grad) b.Grad(std::move(grad));
   r.Register(b);
 }
@@ -235,9 +239,9 @@ Output Reduce(const char* op, const Output& x, const std::vector<int64_t>& axis,
 }  // namespace
 
 void RegisterReductionOps(OpRegistry& r) {
-  RegisterReduce(r, "Sum", ReduceKernel<Reducer::kSum>, SumGrad);
-  RegisterReduce(r, "Mean", ReduceKernel<Reducer::kMean>, MeanGrad);
-  RegisterReduce(r, "Max", ReduceKernel<Reducer::kMax>, MinOrMaxGrad);
+  RegisterReduce(r, "Sum", ReduceKernel<Reducer::kSum>, SumGrad, "reduce_sum");
+  RegisterReduce(r, "Mean", ReduceKernel<Reducer::kMean>, MeanGrad, "reduce_mean");
+  RegisterReduce(r, "Max", ReduceKernel<Reducer::kMax>, MinOrMaxGrad, "reduce_max");
   RegisterReduce(r, "Min", ReduceKernel<Reducer::kMin>, MinOrMaxGrad);
   RegisterReduce(r, "Prod", ReduceKernel<Reducer::kProd>, ProdGrad);
   const std::string kIn = "T: {float, double, int32, int64, uint8}";

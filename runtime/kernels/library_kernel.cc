@@ -8,6 +8,7 @@ LibraryKernelFactory FindLibraryKernel(const std::string& name) {
     AddGemmKernels(*t);
     AddConvKernels(*t);
     AddPoolKernels(*t);
+    AddReductionKernels(*t);
     return t;
   }();
   for (const auto& [kernel_name, factory] : *table) {

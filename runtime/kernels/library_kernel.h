@@ -51,5 +51,6 @@ using LibraryKernelTable = std::vector<std::pair<std::string, LibraryKernelFacto
 void AddGemmKernels(LibraryKernelTable& table);
 void AddConvKernels(LibraryKernelTable& table);
 void AddPoolKernels(LibraryKernelTable& table);
+void AddReductionKernels(LibraryKernelTable& table);
 
 }  // namespace kiln

@@ -8,13 +8,11 @@
 
 #include "graph/builder/kiln.h"
 #include "passes/gradients.h"
-#include "runtime/thread_pool.h"
+#include "tests/testing/library_kernel_testing.h"
 #include "tests/testing/op_testing.h"
 
 namespace kiln {
 namespace {
-
-using testing::ToDoubles;
 
 class LibraryKernelsTest : public testing::GraphTest {
  protected:
@@ -27,27 +25,9 @@ class LibraryKernelsTest : public testing::GraphTest {
     return testing::Values(v, dims, dtype);
   }
 
-  // Runs `fetches` (in `graph`) with reference kernels and with library kernels on `threads` threads; every
-  // element must agree within `tol` relative to max(1, |reference|).
   void ExpectSameAsReference(Graph& graph, const std::vector<Output>& fetches, const FeedDict& feeds, int threads,
                              double tol) {
-    ThreadPool pool(threads);
-    SessionOptions reference_options, library_options;
-    reference_options.compile.reference_kernels_only = true;
-    library_options.compile.thread_pool = &pool;
-    Session reference(graph, reference_options), library(graph, library_options);
-    std::vector<Fetch> f(fetches.begin(), fetches.end());
-    auto want = reference.run(f, feeds);
-    auto got = library.run(f, feeds);
-    ASSERT_TRUE(want.ok()) << want.status().message();
-    ASSERT_TRUE(got.ok()) << got.status().message();
-    for (size_t i = 0; i < fetches.size(); ++i) {
-      ASSERT_EQ((*want)[i].dims(), (*got)[i].dims()) << fetches[i].name();
-      std::vector<double> a = ToDoubles((*want)[i]), b = ToDoubles((*got)[i]);
-      double worst = 0;
-      for (size_t e = 0; e < a.size(); ++e) worst = std::max(worst, std::abs(a[e] - b[e]) / std::max(1.0, std::abs(a[e])));
-      EXPECT_LE(worst, tol) << fetches[i].name() << " with " << threads << " threads";
-    }
+    testing::ExpectLibraryMatchesReference(graph, fetches, feeds, threads, tol);
   }
 
   // Conv2D's output and both gradients of sum(conv * r) for one geometry.
