@@ -186,10 +186,10 @@ Status Executable::UseLibraryKernel(Step& step, const CompileOptions& options) {
   if (options.reference_kernels_only || lowering.kind != OpLowering::Kind::kLibrary) return OkStatus();
   LibraryKernelFactory factory = FindLibraryKernel(lowering.library_kernel);
   if (!factory) return OkStatus();
-  for (size_t k = 0; k < step.operands.size(); ++k) {
-    // Library kernels read and write plain buffers; a ref operand (a variable updated in place, whose
-    // storage a kernel could see reallocated) stays with the reference kernel.
-    if (k < step.reference->ref_inputs.size() && step.reference->ref_inputs[k]) return OkStatus();
+  // Ref operands (the variables an Apply* op updates in place) reach the kernel as the variables'
+  // buffers at run time; RunStep keeps the reference kernel for runs where one is not ready.
+  for (size_t i = 0; i < step.reference->ref_inputs.size(); ++i) {
+    if (step.reference->ref_inputs[i]) step.library_ref_inputs.push_back(static_cast<int>(i));
   }
   ThreadPool* pool = options.thread_pool ? options.thread_pool : DefaultThreadPool();
   LibraryKernelArgs args{*step.node, step.reference->inputs, step.reference->outputs, pool};
@@ -303,8 +303,19 @@ Status Executable::RunStep(Step& step, const std::vector<Tensor>& feeds) {
     }
     scratch_[k] = SlotData(slot, feeds);
   }
-  if (step.fn(step.closure, scratch_.data(), step.sizes.data()) != 0) {
-    if (step.library) return step.library->status;
+  KilnKernelFn fn = step.fn;
+  const void* closure = step.closure;
+  for (int i : step.library_ref_inputs) {
+    const VariableStorage* var = step.reference->ref_inputs[i];
+    // An uninitialized variable, or one whose shape an assign changed: the reference kernel reports
+    // it as TF does (a library kernel would write through a missing or wrong-sized buffer).
+    if (!var->initialized || var->value.dims() != step.reference->inputs[i].shape.dims()) {
+      fn = &RunReferenceStep;
+      closure = step.reference.get();
+    }
+  }
+  if (fn(closure, scratch_.data(), step.sizes.data()) != 0) {
+    if (step.library && closure == step.library.get()) return step.library->status;
     if (step.reference) return step.reference->status;
     return Internal("the kernel of node " + step.node->DebugName() + " failed");
   }

@@ -80,6 +80,7 @@ class Executable {
     std::unique_ptr<ReferenceStep> reference;     // a reference kernel's step
     std::unique_ptr<LibraryStep> library;         // a library kernel's step (GEMM, convolution, pooling)
     std::unique_ptr<FusedStep> fused;             // a JIT-compiled cluster of elementwise nodes
+    std::vector<int> library_ref_inputs;  // a library step's ref inputs: each checked before a run
     std::vector<int> operands;          // slots: inputs, then outputs
     std::vector<bool> reads_variable;   // per input: a variable read by value (must be initialized)
     std::vector<int64_t> sizes;

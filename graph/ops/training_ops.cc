@@ -4,6 +4,7 @@
 
 #include "graph/op_registry.h"
 #include "graph/ops/kernel_util.h"
+#include "graph/ops/training_updates.h"
 #include "graph/shape_inference.h"
 
 namespace kiln {
@@ -38,60 +39,36 @@ Status RefsReady(KernelContext& c, int num_refs, const Tensor& grad, std::vector
 template <typename T>
 T ScalarInput(KernelContext& c, int i) { return c.input(i).data<T>()[0]; }
 
-// var -= alpha * delta
 Status ApplyGradientDescentKernel(KernelContext& c) {
   std::vector<VariableStorage*> refs;
   KILN_RETURN_IF_ERROR(RefsReady(c, 1, c.input(2), &refs));
   return DispatchFloat(c.input(2).dtype(), "ApplyGradientDescent", [&]<typename T>() {
-    T alpha = ScalarInput<T>(c, 1);
-    T* w = refs[0]->value.data<T>();
-    const T* d = c.input(2).data<T>();
-    for (int64_t i = 0; i < c.input(2).num_elements(); ++i) w[i] -= alpha * d[i];
+    GradientDescentUpdate(ScalarInput<T>(c, 1), c.input(2).data<T>(), refs[0]->value.data<T>(), 0, c.input(2).num_elements());
     return OkStatus();
   });
 }
 
-// accum = momentum * accum + grad; var -= lr * accum, or with Nesterov
-// var -= lr * grad + lr * momentum * accum (TF's training_ops).
 Status ApplyMomentumKernel(KernelContext& c) {
   const Tensor& grad = c.input(3);
   std::vector<VariableStorage*> refs;
   KILN_RETURN_IF_ERROR(RefsReady(c, 2, grad, &refs));
   bool nesterov = c.attr<bool>("use_nesterov");
   return DispatchFloat(grad.dtype(), "ApplyMomentum", [&]<typename T>() {
-    T lr = ScalarInput<T>(c, 2), momentum = ScalarInput<T>(c, 4);
-    T* w = refs[0]->value.data<T>();
-    T* accum = refs[1]->value.data<T>();
-    const T* g = grad.data<T>();
-    for (int64_t i = 0; i < grad.num_elements(); ++i) {
-      accum[i] = accum[i] * momentum + g[i];
-      w[i] -= nesterov ? g[i] * lr + accum[i] * momentum * lr : lr * accum[i];
-    }
+    MomentumUpdate(ScalarInput<T>(c, 2), ScalarInput<T>(c, 4), nesterov, grad.data<T>(), refs[0]->value.data<T>(),
+                   refs[1]->value.data<T>(), 0, grad.num_elements());
     return OkStatus();
   });
 }
 
-// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-// var -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)   (Kingma & Ba, as TF applies it)
 Status ApplyAdamKernel(KernelContext& c) {
   const Tensor& grad = c.input(9);
   std::vector<VariableStorage*> refs;
   KILN_RETURN_IF_ERROR(RefsReady(c, 3, grad, &refs));
   bool nesterov = c.attr<bool>("use_nesterov");
   return DispatchFloat(grad.dtype(), "ApplyAdam", [&]<typename T>() {
-    T b1_power = ScalarInput<T>(c, 3), b2_power = ScalarInput<T>(c, 4), lr = ScalarInput<T>(c, 5);
-    T b1 = ScalarInput<T>(c, 6), b2 = ScalarInput<T>(c, 7), eps = ScalarInput<T>(c, 8);
-    T lr_t = lr * std::sqrt(T(1) - b2_power) / (T(1) - b1_power);
-    T* w = refs[0]->value.data<T>();
-    T* m = refs[1]->value.data<T>();
-    T* v = refs[2]->value.data<T>();
-    const T* g = grad.data<T>();
-    for (int64_t i = 0; i < grad.num_elements(); ++i) {
-      m[i] += (g[i] - m[i]) * (T(1) - b1);
-      v[i] += (g[i] * g[i] - v[i]) * (T(1) - b2);
-      T step = nesterov ? (m[i] * b1 + (T(1) - b1) * g[i]) : m[i];
-      w[i] -= lr_t * step / (std::sqrt(v[i]) + eps);
-    }
+    T lr_t = AdamStepSize(ScalarInput<T>(c, 5), ScalarInput<T>(c, 3), ScalarInput<T>(c, 4));
+    AdamUpdate(lr_t, ScalarInput<T>(c, 6), ScalarInput<T>(c, 7), ScalarInput<T>(c, 8), nesterov, grad.data<T>(),
+               refs[0]->value.data<T>(), refs[1]->value.data<T>(), refs[2]->value.data<T>(), 0, grad.num_elements());
     return OkStatus();
   });
 }
@@ -118,28 +95,32 @@ Status ApplyRMSPropKernel(KernelContext& c) {
 
 // An Apply* op whose gradient comes last (ref inputs, then scalars); its output is the var ref.
 void RegisterApply(OpRegistry& r, const char* name, const std::vector<std::string>& refs,
-                   const std::vector<std::string>& scalars, const std::string& grad, KernelFn kernel) {
+                   const std::vector<std::string>& scalars, const std::string& grad, KernelFn kernel,
+                   const std::string& library_kernel = "") {
   OpDefBuilder op = Op(name);
   for (const std::string& ref : refs) op.Input(ref + ": Ref(T)");
   for (const std::string& s : scalars) op.Input(s + ": T");
   op.Input(grad + ": T").Output("out: Ref(T)").Attr("T: {float, double}").Attr("use_locking: bool = false");
   int grad_index = static_cast<int>(refs.size() + scalars.size());
-  r.Register(op.Shape(ApplyShape(grad_index)).Kernel(std::move(kernel)).Stateful().NotDifferentiable());
+  op.Shape(ApplyShape(grad_index)).Kernel(std::move(kernel)).Stateful().NotDifferentiable();
+  if (!library_kernel.empty()) op.Lowering({OpLowering::Kind::kLibrary, library_kernel});
+  r.Register(op);
 }
 
 }  // namespace
 
 void RegisterTrainingOps(OpRegistry& r) {
-  RegisterApply(r, "ApplyGradientDescent", {"var"}, {"alpha"}, "delta", ApplyGradientDescentKernel);
+  RegisterApply(r, "ApplyGradientDescent", {"var"}, {"alpha"}, "delta", ApplyGradientDescentKernel, "apply_gradient_descent");
   // TF's order puts momentum after grad.
   r.Register(Op("ApplyMomentum").Input("var: Ref(T)").Input("accum: Ref(T)").Input("lr: T").Input("grad: T")
                  .Input("momentum: T").Output("out: Ref(T)").Attr("T: {float, double}").Attr("use_locking: bool = false")
                  .Attr("use_nesterov: bool = false").Shape(ApplyShape(3)).Kernel(ApplyMomentumKernel).Stateful()
-                 .NotDifferentiable());
+                 .NotDifferentiable().Lowering({OpLowering::Kind::kLibrary, "apply_momentum"}));
   r.Register(Op("ApplyAdam").Input("var: Ref(T)").Input("m: Ref(T)").Input("v: Ref(T)").Input("beta1_power: T")
                  .Input("beta2_power: T").Input("lr: T").Input("beta1: T").Input("beta2: T").Input("epsilon: T")
                  .Input("grad: T").Output("out: Ref(T)").Attr("T: {float, double}").Attr("use_locking: bool = false")
-                 .Attr("use_nesterov: bool = false").Shape(ApplyShape(9)).Kernel(ApplyAdamKernel).Stateful().NotDifferentiable());
+                 .Attr("use_nesterov: bool = false").Shape(ApplyShape(9)).Kernel(ApplyAdamKernel).Stateful().NotDifferentiable()
+                 .Lowering({OpLowering::Kind::kLibrary, "apply_adam"}));
   RegisterApply(r, "ApplyRMSProp", {"var", "ms", "mom"}, {"lr", "rho", "momentum", "epsilon"}, "grad",
                 ApplyRMSPropKernel);
 }
