@@ -9,6 +9,7 @@ LibraryKernelFactory FindLibraryKernel(const std::string& name) {
     AddConvKernels(*t);
     AddPoolKernels(*t);
     AddReductionKernels(*t);
+    AddBatchNormKernels(*t);
     return t;
   }();
   for (const auto& [kernel_name, factory] : *table) {

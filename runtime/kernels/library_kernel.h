@@ -52,5 +52,6 @@ void AddGemmKernels(LibraryKernelTable& table);
 void AddConvKernels(LibraryKernelTable& table);
 void AddPoolKernels(LibraryKernelTable& table);
 void AddReductionKernels(LibraryKernelTable& table);
+void AddBatchNormKernels(LibraryKernelTable& table);
 
 }  // namespace kiln
