@@ -10,7 +10,7 @@
 //   then y = (x - mean) * (rsqrt(var + eps) * scale) + offset in double, split over the rows.
 //   grad: sum(dy) and sum(dy * xhat) as per-chunk partial rows in double, then dx in a second pass
 //     (training: scale * inv * (dy - sum(dy) / n - xhat * sum(dy * xhat) / n); inference: dy * scale * inv).
-// Only the order of the double additions differs from the reference (per chunk, then across chunks),
+// Only the order of the double additions (and, for dx, dividing by n once per channel) differs from the reference (per chunk, then across chunks),
 // so float results match it up to a tie at float rounding. Everything a run needs (partial rows and
 // per-channel coefficients) is sized at construction: a run allocates nothing.
 // Other layouts and mixed T/U keep the reference kernel, as does an empty tensor (the reference
@@ -148,7 +148,7 @@ class FusedBatchNormGradKernel final : public LibraryKernel {
       : rows_(rows), channels_(channels), eps_(eps), training_(training), pool_(pool),
         chunks_(ChunksFor(pool, rows, channels)), partial_dy_(static_cast<size_t>(chunks_) * channels),
         partial_dy_xhat_(static_cast<size_t>(chunks_) * channels), inv_(channels), sum_dy_(channels),
-        sum_dy_xhat_(channels) {}
+        sum_dy_xhat_(channels), scale_inv_(channels), mean_dy_(channels), mean_dy_xhat_(channels) {}
 
   Status Run(void* const* buffers) override {
     const T* g = static_cast<const T*>(buffers[0]);
@@ -183,8 +183,16 @@ class FusedBatchNormGradKernel final : public LibraryKernel {
       dscale[k] = static_cast<T>(sum_dy_xhat_[k]);
       doffset[k] = static_cast<T>(sum_dy_[k]);
     }
+    // The per-channel factors of dx, hoisted out of the row loop: the reference's
+    // scale * inv * (dy - sum_dy / n - xhat * sum_dy_xhat / n) with the two divisions by n done once
+    // per channel, which changes only the double rounding, far below T's.
     const double n = static_cast<double>(rows_);
-    const double *sum_dy = sum_dy_.data(), *sum_dy_xhat = sum_dy_xhat_.data();
+    for (int64_t k = 0; k < C; ++k) {
+      scale_inv_[k] = scale[k] * inv[k];
+      mean_dy_[k] = sum_dy_[k] / n;
+      mean_dy_xhat_[k] = sum_dy_xhat_[k] / n;
+    }
+    const double *scale_inv = scale_inv_.data(), *mean_dy = mean_dy_.data(), *mean_dy_xhat = mean_dy_xhat_.data();
     ForEachChunk(pool_, chunks_, rows_, [&](int, int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const T* gr = g + r * C;
@@ -193,7 +201,7 @@ class FusedBatchNormGradKernel final : public LibraryKernel {
         if (training_) {
           for (int64_t k = 0; k < C; ++k) {
             double xhat = (xr[k] - mean[k]) * inv[k];
-            out[k] = static_cast<T>(scale[k] * inv[k] * (gr[k] - sum_dy[k] / n - xhat * sum_dy_xhat[k] / n));
+            out[k] = static_cast<T>(scale_inv[k] * (gr[k] - mean_dy[k] - xhat * mean_dy_xhat[k]));
           }
         } else {
           for (int64_t k = 0; k < C; ++k) out[k] = static_cast<T>(gr[k] * scale[k] * inv[k]);
@@ -211,6 +219,7 @@ class FusedBatchNormGradKernel final : public LibraryKernel {
   int chunks_;
   std::vector<double> partial_dy_, partial_dy_xhat_;  // [chunks_, channels] each
   std::vector<double> inv_, sum_dy_, sum_dy_xhat_;    // per channel
+  std::vector<double> scale_inv_, mean_dy_, mean_dy_xhat_;  // per channel: dx's factors
 };
 
 // The [rows, channels] view of an NHWC operand set whose dtypes all equal x's float or double type,
