@@ -193,13 +193,14 @@ void RegisterBatchNormOps(OpRegistry& r) {
                  .Attr("T: {float, double}").Attr("U: {float, double}").Attr("epsilon: float = 0.0001")
                  .Attr("exponential_avg_factor: float = 1.0").Attr("data_format: string = \"NHWC\"")
                  .Attr("is_training: bool = true").Shape(FusedBatchNormShape).Grad(FusedBatchNormGrad)
-                 .Kernel(FusedBatchNormKernel));
+                 .Kernel(FusedBatchNormKernel).Lowering({OpLowering::Kind::kLibrary, "fused_batch_norm"}));
   r.Register(Op("FusedBatchNormGradV3").Input("y_backprop: T").Input("x: T").Input("scale: U")
                  .Input("reserve_space_1: U").Input("reserve_space_2: U").Input("reserve_space_3: U")
                  .Output("x_backprop: T").Output("scale_backprop: U").Output("offset_backprop: U")
                  .Output("reserve_space_4: U").Output("reserve_space_5: U").Attr("T: {float, double}")
                  .Attr("U: {float, double}").Attr("epsilon: float = 0.0001").Attr("data_format: string = \"NHWC\"")
-                 .Attr("is_training: bool = true").Shape(FusedBatchNormGradShape).Kernel(FusedBatchNormGradKernel));
+                 .Attr("is_training: bool = true").Shape(FusedBatchNormGradShape).Kernel(FusedBatchNormGradKernel)
+                 .Lowering({OpLowering::Kind::kLibrary, "fused_batch_norm_grad"}));
 }
 
 namespace nn {

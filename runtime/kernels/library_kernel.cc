@@ -10,6 +10,7 @@ LibraryKernelFactory FindLibraryKernel(const std::string& name) {
     AddPoolKernels(*t);
     AddReductionKernels(*t);
     AddOptimizerKernels(*t);
+    AddBatchNormKernels(*t);
     return t;
   }();
   for (const auto& [kernel_name, factory] : *table) {

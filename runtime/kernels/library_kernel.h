@@ -53,5 +53,6 @@ void AddConvKernels(LibraryKernelTable& table);
 void AddPoolKernels(LibraryKernelTable& table);
 void AddReductionKernels(LibraryKernelTable& table);
 void AddOptimizerKernels(LibraryKernelTable& table);
+void AddBatchNormKernels(LibraryKernelTable& table);
 
 }  // namespace kiln
