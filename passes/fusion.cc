@@ -69,6 +69,7 @@ class Fuser {
     for (Node* n : graph.nodes()) {
       if (WritesVariable(*n)) writer_ids_.push_back(n->id());
     }
+    for (const Output& f : options.fetches) fetched_.insert({f.node, f.index});
   }
 
   std::vector<FusionCluster> Run() {
@@ -123,8 +124,6 @@ class Fuser {
     c.shape = members.front()->output_type(0).shape.dims();
     std::set<const Node*> member_set(members.begin(), members.end());
     std::set<std::pair<const Node*, int>> seen_inputs, seen_outputs;
-    std::set<std::pair<const Node*, int>> fetched;
-    for (const Output& f : options_.fetches) fetched.insert({f.node, f.index});
     for (Node* m : members) {
       for (const Output& in : m->inputs()) {
         if (member_set.count(in.node) || !seen_inputs.insert({in.node, in.index}).second) continue;
@@ -134,7 +133,7 @@ class Fuser {
     }
     for (Node* m : members) {
       for (int o = 0; o < m->num_outputs(); ++o) {
-        bool read_outside = fetched.count({m, o}) > 0;
+        bool read_outside = fetched_.count({m, o}) > 0;
         for (const Use& u : m->uses()) {
           read_outside = read_outside || (u.input_index >= 0 && !member_set.count(u.node) && u.node->input(u.input_index).index == o);
         }
@@ -150,6 +149,7 @@ class Fuser {
   Partition partition_;
   std::vector<bool> in_cluster_;
   std::vector<int> writer_ids_;  // ascending
+  std::set<std::pair<const Node*, int>> fetched_;  // always cluster outputs
 };
 
 }  // namespace

@@ -39,6 +39,7 @@ StatusOr<std::unique_ptr<Executable>> Executable::Compile(const std::vector<Feed
   std::unique_ptr<Executable> exe(new Executable());
   CompileOptions effective = options;
   if (JitDisabledByEnvironment()) effective.reference_kernels_only = true;
+  if (!effective.reference_kernels_only && !effective.thread_pool) effective.thread_pool = DefaultThreadPool();
   KILN_ASSIGN_OR_RETURN(exe->spec_, SpecializeForRun(feeds, fetches, targets, effective.graph_passes));
   KILN_RETURN_IF_ERROR(exe->BuildSlots(variables));
   KILN_RETURN_IF_ERROR(exe->BuildSteps(rng_states, effective));
@@ -186,16 +187,15 @@ Status Executable::UseLibraryKernel(Step& step, const CompileOptions& options) {
   if (options.reference_kernels_only || lowering.kind != OpLowering::Kind::kLibrary) return OkStatus();
   LibraryKernelFactory factory = FindLibraryKernel(lowering.library_kernel);
   if (!factory) return OkStatus();
+  LibraryKernelArgs args{*step.node, step.reference->inputs, step.reference->outputs, options.thread_pool};
+  StatusOr<std::unique_ptr<LibraryKernel>> kernel = factory(args);
+  if (!kernel.ok()) return kernel.status();
+  if (!*kernel) return OkStatus();
   // Ref operands (the variables an Apply* op updates in place) reach the kernel as the variables'
   // buffers at run time; RunStep keeps the reference kernel for runs where one is not ready.
   for (size_t i = 0; i < step.reference->ref_inputs.size(); ++i) {
     if (step.reference->ref_inputs[i]) step.library_ref_inputs.push_back(static_cast<int>(i));
   }
-  ThreadPool* pool = options.thread_pool ? options.thread_pool : DefaultThreadPool();
-  LibraryKernelArgs args{*step.node, step.reference->inputs, step.reference->outputs, pool};
-  StatusOr<std::unique_ptr<LibraryKernel>> kernel = factory(args);
-  if (!kernel.ok()) return kernel.status();
-  if (!*kernel) return OkStatus();
   step.library = std::make_unique<LibraryStep>();
   step.library->kernel = std::move(*kernel);
   step.fn = &RunLibraryStep;
@@ -224,7 +224,6 @@ Status Executable::CompileFusedClusters(const CompileOptions& options, std::vect
     if (!default_jit.ok()) return default_jit.status().WithContext("creating the JIT for fused kernels");
     jit = *default_jit;
   }
-  ThreadPool* pool = options.thread_pool ? options.thread_pool : DefaultThreadPool();
   for (size_t c = 0; c < clusters->size(); ++c) {
     const FusionCluster& cluster = (*clusters)[c];
     for (const Node* n : cluster.nodes) (*cluster_of)[n] = static_cast<int>(c);
@@ -232,7 +231,7 @@ Status Executable::CompileFusedClusters(const CompileOptions& options, std::vect
       compiled->push_back(nullptr);
       continue;
     }
-    StatusOr<std::unique_ptr<FusedStep>> step = CompileFusedStep(*jit, cluster, pool);
+    StatusOr<std::unique_ptr<FusedStep>> step = CompileFusedStep(*jit, cluster, options.thread_pool);
     if (!step.ok()) return step.status().WithContext("compiling the fused kernel of node " + cluster.nodes.back()->DebugName());
     compiled->push_back(std::move(*step));
   }

@@ -16,7 +16,7 @@ namespace {
 constexpr int64_t kMinChunkElements = 16 * 1024;
 
 template <typename T>
-const T Scalar(void* const* buffers, int i) {
+T Scalar(void* const* buffers, int i) {
   return *static_cast<const T*>(buffers[i]);
 }
 
