@@ -6,6 +6,7 @@
 #include <set>
 
 #include "codegen/jit.h"
+#include "runtime/buffer_plan.h"
 #include "runtime/fused_step.h"
 #include "runtime/kernels/library_kernel.h"
 #include "runtime/thread_pool.h"
@@ -44,6 +45,7 @@ StatusOr<std::unique_ptr<Executable>> Executable::Compile(const std::vector<Feed
   KILN_RETURN_IF_ERROR(exe->BuildSlots(variables));
   KILN_RETURN_IF_ERROR(exe->BuildSteps(rng_states, effective));
   exe->BuildLiveness();
+  KILN_RETURN_IF_ERROR(exe->PlanMemory());
   for (const Output& f : exe->spec_.fetches) exe->fetch_slots_.push_back(exe->slot_of_.at({f.node, f.index}));
   return exe;
 }
@@ -114,8 +116,66 @@ StatusOr<Executable::Slot> Executable::PlanBuffer(const Node& n, int o, TensorTy
     slot.kind = SlotKind::kForwarded;
     return slot;
   }
-  KILN_ASSIGN_OR_RETURN(slot.storage, Tensor::Make(slot.type.dtype, slot.type.shape.dims()));
+  // Strings own std::string objects and keep a buffer of their own; every other buffer gets its
+  // place in the arena from PlanMemory once the steps say when it is alive.
+  if (slot.type.dtype == DT_STRING) {
+    KILN_ASSIGN_OR_RETURN(slot.storage, Tensor::Make(slot.type.dtype, slot.type.shape.dims()));
+  }
   return slot;
+}
+
+bool Executable::InArena(const Slot& slot) { return slot.kind == SlotKind::kBuffer && slot.type.dtype != DT_STRING; }
+
+Status Executable::PlanMemory() {
+  // Per slot, the arena buffers its data may live in: its own, the one a view renames, or (Switch
+  // and Merge forwarding) any of the buffers the op may pass on in a run.
+  std::vector<const Node*> node_of(slots_.size(), nullptr);
+  for (const auto& [key, s] : slot_of_) node_of[s] = key.first;
+  std::vector<std::vector<int>> roots(slots_.size());
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    const Slot& slot = slots_[s];
+    if (InArena(slot)) {
+      roots[s] = {static_cast<int>(s)};
+    } else if (slot.kind == SlotKind::kAlias) {
+      roots[s] = roots[slot.alias_of];
+    } else if (slot.kind == SlotKind::kForwarded) {
+      const Node* n = node_of[s];
+      int sources = n->def().control_flow == ControlFlowKind::kSwitch ? 1 : n->num_inputs();
+      for (int i = 0; i < sources; ++i) {
+        const std::vector<int>& r = roots[slot_of_.at({n->input(i).node, n->input(i).index})];
+        roots[s].insert(roots[s].end(), r.begin(), r.end());
+      }
+    }
+  }
+  std::vector<BufferLifetime> lifetimes(slots_.size());
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (!InArena(slots_[s])) continue;
+    lifetimes[s].bytes = slots_[s].type.shape.num_elements() * static_cast<int64_t>(DataTypeSize(slots_[s].type.dtype));
+    lifetimes[s].first_step = static_cast<int>(steps_.size());
+  }
+  auto touch = [&](int slot, int step) {
+    for (int r : roots[slot]) {
+      lifetimes[r].first_step = std::min(lifetimes[r].first_step, step);
+      lifetimes[r].last_step = std::max(lifetimes[r].last_step, step);
+    }
+  };
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    for (int s : steps_[i].operands) touch(s, static_cast<int>(i));
+  }
+  for (const Output& f : spec_.fetches) touch(slot_of_.at({f.node, f.index}), static_cast<int>(steps_.size()));
+
+  BufferPlan plan = PlanBuffers(lifetimes);
+  if (plan.arena_bytes > 0) {
+    KILN_ASSIGN_OR_RETURN(arena_, Tensor::Make(DT_UINT8, {plan.arena_bytes}));
+  }
+  auto* base = static_cast<uint8_t*>(arena_.raw_data());
+  memory_.arena_bytes = plan.arena_bytes;
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (!InArena(slots_[s])) continue;
+    memory_.buffer_bytes += lifetimes[s].bytes;
+    if (plan.offsets[s] >= 0) slots_[s].storage = Tensor::Wrap(slots_[s].type.dtype, slots_[s].type.shape.dims(), base + plan.offsets[s]);
+  }
+  return OkStatus();
 }
 
 Executable::~Executable() = default;

@@ -1,7 +1,8 @@
 // Executable: the compiled plan of one Session::Run signature (fetches, targets, feed dtypes and
 // shapes). A flat list of steps over slots; every step is called through the kernel ABI
 // (graph/kernel_abi.h), so reference kernels today and JIT-compiled kernels later sit in the same
-// plan. Buffers are allocated once at compile time; a run binds feeds and variables and executes.
+// plan. Buffers are placed once at compile time in one arena, sharing memory where their lifetimes do
+// not overlap (PlanMemory); a run binds feeds and variables and executes.
 #pragma once
 
 #include <map>
@@ -56,6 +57,13 @@ class Executable {
   Status Run(const std::vector<Tensor>& feed_values, std::vector<Tensor>* fetch_values);
 
   const Graph& graph() const { return *spec_.graph; }
+  // The static memory plan: the arena every intermediate buffer lives in, and what those buffers
+  // would take each on its own.
+  struct MemoryStats {
+    int64_t arena_bytes = 0;
+    int64_t buffer_bytes = 0;
+  };
+  const MemoryStats& memory() const { return memory_; }
   int num_steps() const { return static_cast<int>(steps_.size()); }
 
  private:
@@ -108,6 +116,9 @@ class Executable {
   // The step that runs a compiled cluster, where its last node stands.
   Step MakeFusedStep(const FusionCluster& cluster, std::unique_ptr<FusedStep> fused);
   void BuildLiveness();
+  // Places every arena buffer (see InArena) by the steps that use it (runtime/buffer_plan.h).
+  Status PlanMemory();
+  static bool InArena(const Slot& slot);
   void* SlotData(const Slot& slot, const std::vector<Tensor>& feeds) const;
   // The plan for a non-variable output without a known value: its own buffer, or another slot's.
   StatusOr<Slot> PlanBuffer(const Node& n, int o, TensorType type);
@@ -125,6 +136,8 @@ class Executable {
   std::vector<NodeLiveness> liveness_;  // empty unless the graph has control flow
   std::vector<uint8_t> slot_dead_;
   std::vector<uint8_t> node_dead_;
+  Tensor arena_;
+  MemoryStats memory_;
 };
 
 }  // namespace kiln

@@ -108,5 +108,33 @@ TEST_F(ExecutableTest, AFusedChainIsOneStepAndMatchesTheReferenceKernels) {
   }
 }
 
+TEST_F(ExecutableTest, BuffersOfAChainShareTheArenaOnceDeadAndKeepTheirValues) {
+  // Eight [64, 64] products in a row: each intermediate is dead two steps later, so the arena holds
+  // about two of them (plus the fetched middle one, which must live to the end), not eight.
+  auto x = placeholder(float32, {64, 64}, "x");
+  std::vector<double> xv(64 * 64);
+  for (size_t i = 0; i < xv.size(); ++i) xv[i] = (i % 64 == i / 64) ? 1.0 : 0.0;  // identity
+  Output h = x, middle;
+  for (int i = 0; i < 8; ++i) {
+    h = matmul(h, x) + 1.0;  // times the identity, plus one: layer k holds x + k
+    if (i == 3) middle = h;
+  }
+  std::vector<std::pair<Output, Tensor>> feeds = {{x, Values(xv, {64, 64})}};
+  std::unique_ptr<Executable> exe = Compile(feeds, {h, middle}, {.reference_kernels_only = true});
+  ASSERT_NE(exe, nullptr);
+  const int64_t one = 64 * 64 * 4;
+  EXPECT_EQ(exe->memory().buffer_bytes, 16 * one);  // 8 products and 8 sums
+  EXPECT_LE(exe->memory().arena_bytes, 4 * one);
+  for (int run = 0; run < 2; ++run) {
+    std::vector<Tensor> out = Run(*exe, feeds);
+    for (int64_t i = 0; i < 64 * 64; ++i) {
+      double diagonal = (i % 64 == i / 64) ? 1.0 : 0.0;
+      ASSERT_FLOAT_EQ(out[1].data<float>()[i], diagonal + 4) << "middle, element " << i;
+    }
+    EXPECT_FLOAT_EQ(out[0].data<float>()[0], 1 + 8);
+    EXPECT_FLOAT_EQ(out[0].data<float>()[1], 8);
+  }
+}
+
 }  // namespace
 }  // namespace kiln
