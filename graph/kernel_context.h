@@ -27,6 +27,13 @@ class KernelContext {
   // input (VariableV2), the variable the node names. Null when there is none.
   VariableStorage* ref_input(int i) const { return i < static_cast<int>(ref_inputs_.size()) ? ref_inputs_[i] : nullptr; }
   void set_ref_inputs(std::vector<VariableStorage*> refs) { ref_inputs_ = std::move(refs); }
+  // Hands the tensors back (the context is done with them), so a caller that runs the same kernel
+  // again can reuse them without allocating.
+  void Release(std::vector<Tensor>* inputs, std::vector<Tensor>* outputs, std::vector<VariableStorage*>* refs) {
+    *inputs = std::move(inputs_);
+    *outputs = std::move(outputs_);
+    *refs = std::move(ref_inputs_);
+  }
   RngState* rng() const { return rng_; }
   void set_rng(RngState* rng) { rng_ = rng; }
 

@@ -60,7 +60,9 @@ using ElementwiseLoweringFn = std::function<Status(const Node& node, ExprBuilder
 
 // How the compiler lowers the op, declared with the op rather than in a switch elsewhere.
 struct OpLowering {
-  enum class Kind { kReferenceOnly, kElementwise, kReduction, kLibrary };
+  // kNothing: the op computes nothing at run time (NoOp, whose control inputs are what runs;
+  // VariableV2, whose output the plan binds to the variable), so a compiled plan gives it no step.
+  enum class Kind { kReferenceOnly, kElementwise, kReduction, kLibrary, kNothing };
   Kind kind = Kind::kReferenceOnly;
   std::string library_kernel;  // e.g. "gemm" for kLibrary
   // For kElementwise: the op's expression. Null means the fuser leaves the op to its reference

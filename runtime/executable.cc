@@ -24,6 +24,15 @@ std::vector<bool> RefInputMask(const Node& node) {
   return mask;
 }
 
+// A fetched value: a new tensor the caller owns, copied from the slot's buffer (the arena is reused
+// by the next run).
+Tensor CopyOut(const TensorType& type, const void* data) {
+  if (type.dtype == DT_STRING) return Tensor::Wrap(type.dtype, type.shape.dims(), const_cast<void*>(data)).Clone();
+  Tensor out(type.dtype, type.shape.dims());
+  if (out.num_bytes() > 0) std::memcpy(out.raw_data(), data, out.num_bytes());
+  return out;
+}
+
 // KILN_JIT=0 in the environment: reference kernels for every executable (see CompileOptions).
 bool JitDisabledByEnvironment() {
   const char* value = std::getenv("KILN_JIT");
@@ -208,6 +217,7 @@ Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states, const
     if (aliases_variable) continue;  // its output is the variable itself
     bool view = n->num_outputs() == 1 && slots_[slot_of_.at({n, 0})].kind == SlotKind::kAlias;
     if (view) continue;  // its output is its input's buffer
+    if (n->def().lowering.kind == OpLowering::Kind::kNothing) continue;  // no work; deadness still sees it
     ControlFlowKind control_flow = n->def().control_flow;
     if (!n->def().kernel && control_flow == ControlFlowKind::kNone) {
       return Unimplemented("op " + n->op() + " (node '" + n->name() + "') has no kernel");
@@ -458,7 +468,7 @@ Status Executable::Run(const std::vector<Tensor>& feed_values, std::vector<Tenso
     } else if (slot.kind == SlotKind::kFeed) {
       fetch_values->push_back(feed_values[slot.feed_index]);
     } else {
-      fetch_values->push_back(Tensor::Wrap(slot.type.dtype, slot.type.shape.dims(), SlotData(slot, feed_values)).Clone());
+      fetch_values->push_back(CopyOut(slot.type, SlotData(slot, feed_values)));
     }
   }
   return OkStatus();

@@ -18,6 +18,10 @@ struct ReferenceStep {
   std::vector<VariableStorage*> ref_inputs;  // per input: the variable behind a ref input, else null
   RngState* rng = nullptr;
   Status status;  // set when the kernel fails
+  // RunReferenceStep's tensors from the last run and the buffers they view, reused while those
+  // buffers stay where they were.
+  std::vector<Tensor> bound_inputs, bound_outputs;
+  std::vector<void*> bound_data;
 };
 
 // The KilnKernelFn for reference steps; `closure` is a ReferenceStep.

@@ -11,14 +11,15 @@ Session::Session(Graph& graph, SessionOptions options) : graph_(&graph), options
 
 StatusOr<Executable*> Session::GetExecutable(const FeedDict& feeds, const std::vector<Output>& fetches,
                                              const std::vector<Node*>& targets) {
-  std::string key;
+  // Each part is prefixed by its kind and length, so distinct signatures never share a key.
+  std::vector<int64_t>& key = key_;
+  key.clear();
   for (const auto& [t, v] : feeds) {
-    key += "f" + std::to_string(t.node->id()) + ":" + std::to_string(t.index) + ":" + std::to_string(v.dtype()) + "[";
-    for (int64_t d : v.dims()) key += std::to_string(d) + ",";
-    key += "]";
+    key.insert(key.end(), {-1, t.node->id(), t.index, static_cast<int64_t>(v.dtype()), v.rank()});
+    key.insert(key.end(), v.dims().begin(), v.dims().end());
   }
-  for (const Output& f : fetches) key += "o" + std::to_string(f.node->id()) + ":" + std::to_string(f.index);
-  for (Node* t : targets) key += "t" + std::to_string(t->id());
+  for (const Output& f : fetches) key.insert(key.end(), {-2, f.node->id(), f.index});
+  for (Node* t : targets) key.insert(key.end(), {-3, t->id()});
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second.get();
   std::vector<FeedSpec> specs;
@@ -47,16 +48,19 @@ Status Session::Run(const FeedDict& feeds, const std::vector<Output>& fetches, c
     if (!f) return InvalidArgument("Fetch argument is null (an earlier error while building the graph?)");
     if (f.graph() != graph_) return InvalidArgument("Fetch " + f.name() + " is not an element of this graph.");
   }
-  std::vector<Node*> target_nodes;
+  std::vector<Node*>& target_nodes = target_nodes_;
+  target_nodes.clear();
   for (const Operation& t : targets) {
     if (!t) return InvalidArgument("Fetch argument is a null operation (an earlier error while building the graph?)");
     if (t.node->graph() != graph_) return InvalidArgument("Operation " + t.name() + " is not an element of this graph.");
     target_nodes.push_back(t.node);
   }
   KILN_ASSIGN_OR_RETURN(Executable * exe, GetExecutable(feeds, fetches, target_nodes));
-  std::vector<Tensor> values;
-  for (const auto& [t, v] : feeds) values.push_back(v);
-  return exe->Run(values, outputs);
+  feed_values_.resize(feeds.size());
+  // Copy-assigning a tensor reuses the held one's dims storage, so this allocates nothing once warm
+  // (the fed buffers stay referenced until the next run).
+  for (size_t i = 0; i < feeds.size(); ++i) feed_values_[i] = feeds[i].second;
+  return exe->Run(feed_values_, outputs);
 }
 
 StatusOr<std::vector<Tensor>> Session::run(const std::vector<Fetch>& fetches, const FeedDict& feeds) {

@@ -91,8 +91,14 @@ class Session {
   SessionOptions options_;
   VariableStore variables_;
   std::map<std::string, RngState> rng_states_;
-  std::map<std::string, std::unique_ptr<Executable>> cache_;
+  // Keyed by the run signature as numbers (feed ids, index, dtype, dims; fetch and target ids), so
+  // finding a compiled step allocates nothing.
+  std::map<std::vector<int64_t>, std::unique_ptr<Executable>> cache_;
   CompileStats last_compile_;
+  // Per-run scratch reused across runs (a warm Run allocates nothing but the fetched values).
+  std::vector<int64_t> key_;
+  std::vector<Node*> target_nodes_;
+  std::vector<Tensor> feed_values_;
   std::mutex mu_;  // one run at a time for now; executables hold per-run scratch
 };
 

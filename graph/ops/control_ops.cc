@@ -62,6 +62,7 @@ Status MergeGrad(const Node& op, const std::vector<Output>& dy, std::vector<Outp
 
 void RegisterControlOps(OpRegistry& r) {
   r.Register(Op("NoOp").Shape(NoOutputsShape).Kernel([](KernelContext&) { return OkStatus(); }).NotDifferentiable()
+                 .Lowering({OpLowering::Kind::kNothing, ""})
                  .Doc("Does nothing; its control inputs are what runs."));
   r.Register(Op("Switch").Input("data: T").Input("pred: bool").Output("output_false: T").Output("output_true: T")
                  .Attr("T: type").Shape(SwitchShape).Grad(SwitchGrad).ControlFlow(ControlFlowKind::kSwitch)

@@ -9,10 +9,21 @@ std::vector<int64_t> RowMajorStrides(const std::vector<int64_t>& dims) {
 }
 
 BroadcastCursor::BroadcastCursor(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims)
-    : out_dims_(out_dims), strides_(out_dims.size(), 0), idx_(out_dims.size(), 0) {
-  std::vector<int64_t> in_strides = RowMajorStrides(in_dims);
-  size_t lead = out_dims.size() - in_dims.size();
-  for (size_t i = 0; i < in_dims.size(); ++i) strides_[lead + i] = in_dims[i] == 1 ? 0 : in_strides[i];
+    : rank_(static_cast<int>(out_dims.size())), out_dims_(out_dims.data()) {
+  int64_t* state = inline_.data();
+  if (rank_ > kInlineRank) {
+    heap_.assign(2 * rank_, 0);
+    state = heap_.data();
+  }
+  strides_ = state;
+  idx_ = state + rank_;
+  // The input's row-major strides, right-aligned to the output's dims; broadcast dims step 0.
+  int lead = rank_ - static_cast<int>(in_dims.size());
+  int64_t stride = 1;
+  for (int i = static_cast<int>(in_dims.size()) - 1; i >= 0; --i) {
+    strides_[lead + i] = in_dims[i] == 1 ? 0 : stride;
+    stride *= in_dims[i];
+  }
 }
 
 std::vector<int64_t> TensorToInts(const Tensor& t) {

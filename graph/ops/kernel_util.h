@@ -2,7 +2,9 @@
 // plain loops; these only remove the repetition.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "graph/kernel_context.h"
@@ -10,36 +12,41 @@
 namespace kiln {
 
 // Calls f.template operator()<T>() for the C++ type of dtype, over the listed types.
+// The error is built only when no type matches: a kernel run allocates nothing here.
 template <typename... Ts, typename F>
-Status DispatchTypes(DataType dtype, const std::string& what, F&& f) {
-  Status result = Unimplemented(what + " has no reference kernel for dtype " + DataTypeName(dtype));
+Status DispatchTypes(DataType dtype, std::string_view what, F&& f) {
+  Status result;
   bool done = ((DataTypeOf<Ts>::value == dtype ? (result = f.template operator()<Ts>(), true) : false) || ...);
-  (void)done;
+  if (!done) return Unimplemented(std::string(what) + " has no reference kernel for dtype " + DataTypeName(dtype));
   return result;
 }
 
 template <typename F>
-Status DispatchFloat(DataType dtype, const std::string& what, F&& f) {
+Status DispatchFloat(DataType dtype, std::string_view what, F&& f) {
   return DispatchTypes<float, double>(dtype, what, std::forward<F>(f));
 }
 template <typename F>
-Status DispatchNumeric(DataType dtype, const std::string& what, F&& f) {
+Status DispatchNumeric(DataType dtype, std::string_view what, F&& f) {
   return DispatchTypes<float, double, int32_t, int64_t, uint8_t>(dtype, what, std::forward<F>(f));
 }
 template <typename F>
-Status DispatchAll(DataType dtype, const std::string& what, F&& f) {
+Status DispatchAll(DataType dtype, std::string_view what, F&& f) {
   return DispatchTypes<float, double, int32_t, int64_t, uint8_t, bool>(dtype, what, std::forward<F>(f));
 }
 
 // Walks the elements of a broadcast output in row-major order while tracking the flat offset of
 // the corresponding element of one input, in O(1) amortized per step and without allocating per
 // element (the index-vector form costs gigabytes for large activations).
+// Up to kInlineRank dimensions it keeps its state inline, so a warm kernel run allocates nothing.
 class BroadcastCursor {
  public:
+  // out_dims is read in place: it must outlive the cursor (kernels pass a tensor's dims()).
   BroadcastCursor(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims);
+  BroadcastCursor(const BroadcastCursor&) = delete;
+  BroadcastCursor& operator=(const BroadcastCursor&) = delete;
   int64_t offset() const { return offset_; }
   void Next() {
-    for (int d = static_cast<int>(out_dims_.size()) - 1; d >= 0; --d) {
+    for (int d = rank_ - 1; d >= 0; --d) {
       if (++idx_[d] < out_dims_[d]) {
         offset_ += strides_[d];
         return;
@@ -50,7 +57,13 @@ class BroadcastCursor {
   }
 
  private:
-  std::vector<int64_t> out_dims_, strides_, idx_;
+  static constexpr int kInlineRank = 8;
+  int rank_;
+  std::array<int64_t, 2 * kInlineRank> inline_{};
+  std::vector<int64_t> heap_;  // higher ranks
+  const int64_t* out_dims_;
+  int64_t* strides_;
+  int64_t* idx_;
   int64_t offset_ = 0;
 };
 

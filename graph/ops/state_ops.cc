@@ -82,7 +82,8 @@ Status AssignUpdateShape(InferenceContext& c) {
 void RegisterStateOps(OpRegistry& r) {
   r.Register(Op("VariableV2").Output("ref: Ref(dtype)").Attr("shape: shape").Attr("dtype: type")
                  .Attr("container: string = \"\"").Attr("shared_name: string = \"\"")
-                 .Shape(VariableShape).Kernel(VariableKernel).Stateful().NotDifferentiable());
+                 .Shape(VariableShape).Kernel(VariableKernel).Stateful().NotDifferentiable()
+                 .Lowering({OpLowering::Kind::kNothing, ""}));
   r.Register(Op("Assign").Input("ref: Ref(T)").Input("value: T").Output("output_ref: Ref(T)").Attr("T: type")
                  .Attr("validate_shape: bool = true").Attr("use_locking: bool = true")
                  .Shape(AssignShape).Kernel(AssignKernel).Stateful().NotDifferentiable());
