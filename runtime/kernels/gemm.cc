@@ -33,6 +33,8 @@ constexpr double kMinWorkPerChunk = 3 << 17;
 // Blocks of C start at multiples of 16 rows or columns: 64 bytes of floats (one cache line) and a
 // multiple of Eigen's packet widths (4 or 8 floats), so no thread gets a ragged edge it does not need.
 constexpr int64_t kAlign = 16;
+constexpr int64_t kMaxStreamingRows = 4;
+constexpr double kMinStreamedBytes = 256 << 10;
 
 template <typename T>
 using BlockFn = void (*)(const BlockArgs<T>&);
@@ -50,17 +52,21 @@ void GemmImpl(const BlockArgs<T>& g, ThreadPool* pool) {
   BlockFn<T> kernel = HostKernel<T>();
   int threads = pool == nullptr || ThreadPool::InParallelRegion() ? 1 : pool->num_threads();
   double work = static_cast<double>(g.m) * g.n * std::max<int64_t>(g.k, 1);
-  if (threads <= 1 || work < 2 * kMinWorkPerChunk) {
+  // A product with a row or two of A (batch-1 inference) is a matrix-vector product: it streams B once
+  // and does one multiply-add per element read, so its cost is B's bytes, not its flops. Splitting the
+  // columns of a B too large for one core's L2 lets each core stream half from its own cache.
+  bool streams_b = g.m <= kMaxStreamingRows && static_cast<double>(g.n) * g.k * sizeof(T) >= kMinStreamedBytes;
+  if (threads <= 1 || (work < 2 * kMinWorkPerChunk && !streams_b)) {
     kernel(g);
     return;
   }
   // Split the larger of m and n: each thread then packs the other operand whole and its own slice of
   // this one, and the slices stay wide enough for Eigen's cache blocking.
-  bool split_rows = g.m >= g.n;
+  bool split_rows = g.m >= g.n && !streams_b;
   int64_t dim = split_rows ? g.m : g.n;
   int64_t blocks = (dim + kAlign - 1) / kAlign;
   double block_work = work / static_cast<double>(dim) * kAlign;
-  auto grain = static_cast<int64_t>(std::ceil(kMinWorkPerChunk / block_work));  // blocks per chunk, at least
+  auto grain = streams_b ? 1 : static_cast<int64_t>(std::ceil(kMinWorkPerChunk / block_work));  // blocks per chunk, at least
   pool->ParallelFor(blocks, grain, [&](int64_t b0, int64_t b1) {
     int64_t begin = b0 * kAlign, end = std::min(b1 * kAlign, dim);
     BlockArgs<T> part = g;

@@ -144,6 +144,14 @@ TEST(GemmTest, ThreadedShapesMatchTheNaiveProduct) {
   CheckShapes<double>(shapes, {2});
 }
 
+TEST(GemmTest, MatrixVectorProductsWithALargeBSplitTheirColumnsAndMatch) {
+  // One to four rows of A against a B of 256 KB or more (batch-1 inference of the mlp's first layer):
+  // split by columns however few multiply-adds there are, ragged last block included.
+  std::vector<std::array<int64_t, 3>> shapes = {{1, 256, 784}, {1, 250, 300}, {3, 129, 600}, {4, 1000, 70}};
+  CheckShapes<float>(shapes, {1, 2, 3});
+  CheckShapes<double>(shapes, {2});
+}
+
 TEST(GemmTest, NullPoolRunsSingleThreaded) {
   Problem<float> p = MakeProblem<float>(false, true, 150, 140, 130, 1.f, 0.f, 2, 7);
   std::vector<float> expected = Naive(p);
