@@ -113,7 +113,7 @@ int64_t ParseSteps(const std::string& text, int64_t lowest) {
 }
 
 int Run(const std::vector<std::string>& args) {
-  Options options({"threads", "steps", "warmup"}, {"ceiling", "quick"});
+  Options options({"threads", "steps", "warmup", "batch"}, {"ceiling", "quick", "inference"});
   std::string error;
   if (!options.Parse(args, &error)) return Fail("bench", error, 2);
   BenchOptions bench;
@@ -124,14 +124,19 @@ int Run(const std::vector<std::string>& args) {
     return Fail("bench", "--threads needs an integer from 1 to 1024, got '" + options.Get("threads") + "'", 2);
   }
   if (options.Has("ceiling")) {
-    if (!bench.models.empty() || options.Has("steps") || options.Has("warmup")) {
-      return Fail("bench", "--ceiling takes no model names, --steps or --warmup", 2);
+    if (!bench.models.empty() || options.Has("steps") || options.Has("warmup") || options.Has("batch") ||
+        options.Has("inference")) {
+      return Fail("bench", "--ceiling takes no model names, --steps, --warmup, --batch or --inference", 2);
     }
     return RunCeiling(bench);
   }
   ModelBenchOptions models;
   models.models = bench.models;
   models.quick = bench.quick;
+  models.inference = options.Has("inference");
+  if (options.Has("batch") && (models.batch = ParseSteps(options.Get("batch"), 1)) < 0) {
+    return Fail("bench", "--batch needs an integer from 1 to 1000000, got '" + options.Get("batch") + "'", 2);
+  }
   if (options.Has("steps") && (models.steps = ParseSteps(options.Get("steps"), 1)) < 0) {
     return Fail("bench", "--steps needs an integer from 1 to 1000000, got '" + options.Get("steps") + "'", 2);
   }
@@ -148,7 +153,7 @@ int Run(const std::vector<std::string>& args) {
 
 Command BenchCommand() {
   return {"bench", "measure speed: the seed models' training steps, this machine's GEMM ceiling",
-          "usage: kiln bench [MODEL...] [--threads N] [--steps N] [--warmup N] [--quick]\n"
+          "usage: kiln bench [MODEL...] [--threads N] [--steps N] [--warmup N] [--batch B] [--inference] [--quick]\n"
           "       kiln bench --ceiling [--threads N] [--quick]\n\n"
           "MODEL...     time each model's training step (forward, backward, optimizer update) on random\n"
           "             data of MNIST shape at the seed's batch size, each model in its own process; one line\n"
@@ -158,6 +163,10 @@ Command BenchCommand() {
           "             Default: every model (" + BenchmarkedModelNames() + ")\n"
           "--steps N    timed steps per model (default: 10 to 200, fewer for the slow models)\n"
           "--warmup N   untimed steps before them (default 5; the first, compiling run is never timed)\n"
+          "--batch B    the batch size (default: the seed's)\n"
+          "--inference  time the forward pass instead (one Session::Run of the model's accuracy with\n"
+          "             is_training false; classifiers): model=NAME mode=inference batch=B us_per_run=X\n"
+          "             compile_ms=Z peak_mb=W, the median of 1000 runs unless --steps\n"
           "--ceiling    GFLOP/s of square float GEMMs (n = 128, 256, 512, 1024) through Kiln's runtime GEMM,\n"
           "             on 1 thread and on N threads: the median of 9 samples after a warm-up\n"
           "--threads N  threads Kiln uses (default: KILN_THREADS, else the cores); --ceiling measures 1 and N\n"

@@ -33,14 +33,21 @@ double PeakResidentMiB() {
 }
 
 // The child's work: one model's benchmark and its line. Returns the child's exit code.
-int BenchmarkOneModel(const models::ModelInfo& model, const models::BenchmarkSettings& settings) {
+int BenchmarkOneModel(const models::ModelInfo& model, const models::BenchmarkSettings& settings, int64_t batch) {
   models::TrainConfig config;
   config.benchmark = settings;
+  config.batch = batch;
   std::ostream discard(nullptr);  // the model's log lines (the autoencoder's data summary)
   StatusOr<models::TrainResult> result = model.train(config, discard);
   if (!result.ok()) return Fail("bench", model.name + ": " + result.status().ToString());
   const models::BenchmarkResult& bench = result->benchmark;
   const double seconds = Median(bench.step_seconds);
+  if (settings.inference) {
+    std::printf("model=%s mode=inference batch=%lld us_per_run=%.2f compile_ms=%.1f peak_mb=%.1f\n", model.name.c_str(),
+                static_cast<long long>(bench.batch), seconds * 1e6, bench.compile_seconds * 1e3, PeakResidentMiB());
+    std::fflush(stdout);
+    return 0;
+  }
   std::printf("model=%s batch=%lld ms_per_step=%.3f gflops=%.2f compile_ms=%.1f peak_mb=%.1f\n", model.name.c_str(),
               static_cast<long long>(bench.batch), seconds * 1e3,
               seconds > 0 ? static_cast<double>(bench.flops_per_step) / seconds * 1e-9 : 0.0,
@@ -50,7 +57,7 @@ int BenchmarkOneModel(const models::ModelInfo& model, const models::BenchmarkSet
 }
 
 // Runs BenchmarkOneModel in a forked child and waits for it; false when it failed.
-bool BenchmarkInChild(const models::ModelInfo& model, const models::BenchmarkSettings& settings) {
+bool BenchmarkInChild(const models::ModelInfo& model, const models::BenchmarkSettings& settings, int64_t batch) {
   std::fflush(stdout);
   std::fflush(stderr);
   pid_t pid = fork();
@@ -59,7 +66,7 @@ bool BenchmarkInChild(const models::ModelInfo& model, const models::BenchmarkSet
     return false;
   }
   // _exit: the child must not run the parent's atexit handlers and static destructors.
-  if (pid == 0) _exit(BenchmarkOneModel(model, settings));
+  if (pid == 0) _exit(BenchmarkOneModel(model, settings, batch));
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
@@ -104,7 +111,10 @@ int RunModelBenchmarks(const ModelBenchOptions& options) {
     models::BenchmarkSettings settings;
     settings.warmup_steps = options.quick ? 1 : options.warmup;
     settings.timed_steps = options.quick ? 2 : options.steps > 0 ? options.steps : model->bench_steps;
-    all_ok &= BenchmarkInChild(*model, settings);
+    settings.inference = options.inference;
+    // Runs at batch 1 take microseconds: many more of them make a stable median.
+    if (options.inference && options.steps <= 0 && !options.quick) settings.timed_steps = 1000;
+    all_ok &= BenchmarkInChild(*model, settings, options.batch);
   }
   return all_ok ? 0 : 1;
 }

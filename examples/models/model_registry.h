@@ -20,6 +20,10 @@ struct BenchmarkSettings {
   int64_t warmup_steps = 5;
   int64_t timed_steps = 30;
   int64_t images = 1024;  // random training images generated in LoadData's place (at least a batch)
+  // Time the forward pass instead of the training step: one Session::Run fetching the model's
+  // accuracy on a batch with the evaluation feeds (is_training false, no dropout), as serving does.
+  // Classifiers only.
+  bool inference = false;
 };
 
 // Settings shared by every seed model; each model documents its own defaults (the seed's).

@@ -95,6 +95,28 @@ TEST(BenchCommandTest, QuickModelBenchmarksPrintOneWellFormedLinePerModel) {
   }
 }
 
+TEST(BenchCommandTest, InferenceTimesOneForwardRunAtTheGivenBatch) {
+  Result r = RunKiln("bench mlp_bn softmax --inference --batch 1 --quick --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  const std::regex line(
+      R"(model=(\w+) mode=inference batch=(\d+) us_per_run=(\d+\.\d+) compile_ms=(\d+\.\d) peak_mb=(\d+\.\d))");
+  const char* expected[] = {"mlp_bn 1", "softmax 1"};
+  for (int i = 0; i < 2; ++i) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(lines[i], m, line)) << lines[i];
+    EXPECT_EQ(m[1].str() + " " + m[2].str(), expected[i]);
+    for (int field = 3; field <= 5; ++field) EXPECT_GT(std::stod(m[field].str()), 0.0) << lines[i];
+  }
+}
+
+TEST(BenchCommandTest, InferenceOfAModelWithoutAClassifierIsAClearError) {
+  Result r = RunKiln("bench autoencoder --inference --quick");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("autoencoder"), std::string::npos) << r.err;
+}
+
 TEST(BenchCommandTest, UnknownModelIsAUsageErrorNamingTheModels) {
   // probes is a seed model, but has no training step of its own to time.
   for (const char* name : {"nosuchmodel", "probes"}) {
@@ -110,7 +132,7 @@ TEST(BenchCommandTest, UnknownModelIsAUsageErrorNamingTheModels) {
 TEST(BenchCommandTest, CeilingTakesNoModelsAndStepCountsArePositive) {
   Result r = RunKiln("bench mlp --ceiling --quick");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "kiln bench: --ceiling takes no model names, --steps or --warmup\n");
+  EXPECT_EQ(r.err, "kiln bench: --ceiling takes no model names, --steps, --warmup, --batch or --inference\n");
   for (const char* value : {"0", "-3", "ten", ""}) {
     r = RunKiln(std::string("bench softmax --steps '") + value + "'");
     EXPECT_EQ(r.exit_code, 2) << value;
