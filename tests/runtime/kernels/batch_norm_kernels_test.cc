@@ -127,6 +127,19 @@ TEST_F(BatchNormKernelsTest, GradMatchesReferenceInTrainingAndInference) {
   }
 }
 
+TEST_F(BatchNormKernelsTest, FewChannelsWalkedInLaneBlocksMatchReference) {
+  // The conv_bn seed's 4 to 20 channels, and counts that are no divisor of 8 (3, 7) or just under a
+  // block (63): rows are walked in blocks of several whole rows, with a short last block per chunk.
+  for (int64_t c : {3, 4, 7, 12, 20, 63}) {
+    for (bool training : {true, false}) {
+      CheckForward({16, 27, 29, c}, training, DT_FLOAT, 3);  // 2 or 3 chunks
+      CheckGrad({16, 27, 29, c}, training, DT_FLOAT, 3);
+      CheckForward({3, 5, 7, c}, training, DT_DOUBLE, 2);
+      CheckGrad({3, 5, 7, c}, training, DT_DOUBLE, 2);
+    }
+  }
+}
+
 TEST_F(BatchNormKernelsTest, MoreThreadsThanRowsMatchesReference) {
   for (bool training : {true, false}) {
     CheckForward({1, 1, 3, 20011}, training, DT_FLOAT, 8);  // three rows, each a chunk of its own
