@@ -1,6 +1,7 @@
 #include "runtime/executable.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -226,6 +227,7 @@ Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states, const
     step.node = n;
     step.control_flow = control_flow;
     step.fn = &RunReferenceStep;
+    step.kernel_label = control_flow == ControlFlowKind::kNone ? "reference" : "control flow";
     step.reference = std::make_unique<ReferenceStep>();
     step.closure = step.reference.get();
     ReferenceStep& ref = *step.reference;
@@ -268,6 +270,7 @@ Status Executable::UseLibraryKernel(Step& step, const CompileOptions& options) {
   }
   step.library = std::make_unique<LibraryStep>();
   step.library->kernel = std::move(*kernel);
+  step.kernel_label = "library " + lowering.library_kernel;
   step.fn = &RunLibraryStep;
   step.closure = step.library.get();
   return OkStatus();
@@ -318,6 +321,7 @@ Executable::Step Executable::MakeFusedStep(const FusionCluster& cluster, std::un
   }
   for (const Output& out : cluster.outputs) step.operands.push_back(slot_of_.at({out.node, out.index}));
   step.fused = std::move(fused);
+  step.kernel_label = "fused (" + std::to_string(cluster.nodes.size()) + " ops)";
   step.fn = &RunFusedStep;
   step.closure = step.fused.get();
   return step;
@@ -420,7 +424,31 @@ void Executable::RunControlFlowStep(const Step& step, const std::vector<Tensor>&
   *static_cast<int32_t*>(SlotData(slots_[step.operands[num_inputs + 1]], feeds)) = first_live;
 }
 
-Status Executable::RunWithDeadness(const std::vector<Tensor>& feeds) {
+Status Executable::RunTracedStep(Step& step, const std::vector<Tensor>& feeds, RunMetadata* trace) {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point begin;
+  if (trace) begin = Clock::now();
+  Status status = OkStatus();
+  if (step.control_flow != ControlFlowKind::kNone) {
+    RunControlFlowStep(step, feeds);
+  } else {
+    status = RunStep(step, feeds);
+  }
+  if (trace) {
+    auto end = Clock::now();
+    NodeExecStats stats;
+    stats.node_name = step.node->name();
+    stats.op = step.node->op();
+    stats.kernel = step.kernel_label;
+    stats.output_shape = step.node->num_outputs() > 0 ? step.node->output_type(0).shape.ToString() : "[]";
+    stats.start_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(begin - trace_start_).count();
+    stats.duration_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(end - begin).count();
+    trace->step_stats.push_back(std::move(stats));
+  }
+  return status;
+}
+
+Status Executable::RunWithDeadness(const std::vector<Tensor>& feeds, RunMetadata* trace) {
   for (size_t i = 0; i < liveness_.size(); ++i) {
     const NodeLiveness& l = liveness_[i];
     bool dead = false;
@@ -434,25 +462,21 @@ Status Executable::RunWithDeadness(const std::vector<Tensor>& feeds) {
     node_dead_[i] = dead;
     for (int s : l.output_slots) slot_dead_[s] = dead;
     if (dead || l.step < 0) continue;
-    Step& step = steps_[l.step];
-    if (step.control_flow != ControlFlowKind::kNone) {
-      RunControlFlowStep(step, feeds);
-    } else {
-      KILN_RETURN_IF_ERROR(RunStep(step, feeds));
-    }
+    KILN_RETURN_IF_ERROR(RunTracedStep(steps_[l.step], feeds, trace));
   }
   return OkStatus();
 }
 
-Status Executable::Run(const std::vector<Tensor>& feed_values, std::vector<Tensor>* fetch_values) {
+Status Executable::Run(const std::vector<Tensor>& feed_values, std::vector<Tensor>* fetch_values, RunMetadata* trace) {
   if (feed_values.size() != spec_.feed_nodes.size()) {
     return InvalidArgument("expected " + std::to_string(spec_.feed_nodes.size()) + " feeds, got " +
                            std::to_string(feed_values.size()));
   }
+  if (trace) trace_start_ = std::chrono::steady_clock::now();
   if (liveness_.empty()) {
-    for (Step& step : steps_) KILN_RETURN_IF_ERROR(RunStep(step, feed_values));
+    for (Step& step : steps_) KILN_RETURN_IF_ERROR(RunTracedStep(step, feed_values, trace));
   } else {
-    KILN_RETURN_IF_ERROR(RunWithDeadness(feed_values));
+    KILN_RETURN_IF_ERROR(RunWithDeadness(feed_values, trace));
   }
   fetch_values->clear();
   for (size_t f = 0; f < fetch_slots_.size(); ++f) {

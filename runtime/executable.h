@@ -5,6 +5,7 @@
 // not overlap (PlanMemory); a run binds feeds and variables and executes.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "passes/fusion.h"
 #include "passes/specialize.h"
 #include "runtime/reference_step.h"
+#include "runtime/run_metadata.h"
 #include "runtime/variable_store.h"
 
 namespace kiln {
@@ -53,8 +55,9 @@ class Executable {
                                                        const CompileOptions& options = {});
   ~Executable();
 
-  // Feed values in the order of Compile's feeds (shapes as compiled); one tensor per fetch.
-  Status Run(const std::vector<Tensor>& feed_values, std::vector<Tensor>* fetch_values);
+  // Feed values in the order of Compile's feeds (shapes as compiled); one tensor per fetch. With
+  // `trace`, every executed step's timing is appended to trace->step_stats.
+  Status Run(const std::vector<Tensor>& feed_values, std::vector<Tensor>* fetch_values, RunMetadata* trace = nullptr);
 
   const Graph& graph() const { return *spec_.graph; }
   // The static memory plan: the arena every intermediate buffer lives in, and what those buffers
@@ -92,6 +95,7 @@ class Executable {
     std::vector<int> operands;          // slots: inputs, then outputs
     std::vector<bool> reads_variable;   // per input: a variable read by value (must be initialized)
     std::vector<int64_t> sizes;
+    std::string kernel_label;  // for traces: "fused (N ops)", "library <name>" or "reference"
   };
 
   // What deadness propagation needs of one node (graphs with Switch only): an op with a dead data
@@ -125,7 +129,9 @@ class Executable {
   Status RunStep(Step& step, const std::vector<Tensor>& feeds);
   // Switch and Merge: forward data and set the deadness of their outputs.
   void RunControlFlowStep(const Step& step, const std::vector<Tensor>& feeds);
-  Status RunWithDeadness(const std::vector<Tensor>& feeds);
+  Status RunWithDeadness(const std::vector<Tensor>& feeds, RunMetadata* trace);
+  // Runs a kernel or control-flow step, timing it into `trace` when there is one.
+  Status RunTracedStep(Step& step, const std::vector<Tensor>& feeds, RunMetadata* trace);
 
   SpecializedGraph spec_;
   std::vector<Slot> slots_;
@@ -138,6 +144,7 @@ class Executable {
   std::vector<uint8_t> node_dead_;
   Tensor arena_;
   MemoryStats memory_;
+  std::chrono::steady_clock::time_point trace_start_;  // the traced run's start
 };
 
 }  // namespace kiln

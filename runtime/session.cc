@@ -35,6 +35,11 @@ StatusOr<Executable*> Session::GetExecutable(const FeedDict& feeds, const std::v
 
 Status Session::Run(const FeedDict& feeds, const std::vector<Output>& fetches, const std::vector<Operation>& targets,
                     std::vector<Tensor>* outputs) {
+  return Run(RunOptions(), feeds, fetches, targets, outputs, nullptr);
+}
+
+Status Session::Run(const RunOptions& options, const FeedDict& feeds, const std::vector<Output>& fetches,
+                    const std::vector<Operation>& targets, std::vector<Tensor>* outputs, RunMetadata* metadata) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!graph_->build_status().ok()) {
     return graph_->build_status().WithContext("the graph has an error from when it was built");
@@ -60,7 +65,9 @@ Status Session::Run(const FeedDict& feeds, const std::vector<Output>& fetches, c
   // Copy-assigning a tensor reuses the held one's dims storage, so this allocates nothing once warm
   // (the fed buffers stay referenced until the next run).
   for (size_t i = 0; i < feeds.size(); ++i) feed_values_[i] = feeds[i].second;
-  return exe->Run(feed_values_, outputs);
+  bool trace = metadata && options.trace_level == RunOptions::TraceLevel::kFullTrace;
+  if (metadata) metadata->step_stats.clear();
+  return exe->Run(feed_values_, outputs, trace ? metadata : nullptr);
 }
 
 StatusOr<std::vector<Tensor>> Session::run(const std::vector<Fetch>& fetches, const FeedDict& feeds) {

@@ -56,6 +56,11 @@ class Session {
   Status Run(const FeedDict& feeds, const std::vector<Output>& fetches, const std::vector<Operation>& targets,
              std::vector<Tensor>* outputs);
 
+  // The same with TF's options and metadata: with trace_level kFullTrace, `metadata->step_stats`
+  // gets a timing per executed step (runtime/run_metadata.h). `metadata` may be null.
+  Status Run(const RunOptions& options, const FeedDict& feeds, const std::vector<Output>& fetches,
+             const std::vector<Operation>& targets, std::vector<Tensor>* outputs, RunMetadata* metadata);
+
   // sess.run([a, train_op], feed_dict): one tensor per fetch (empty for operations).
   StatusOr<std::vector<Tensor>> run(const std::vector<Fetch>& fetches, const FeedDict& feeds = {});
   // sess.run(loss, feed_dict): the value of one tensor.

@@ -113,7 +113,7 @@ int64_t ParseSteps(const std::string& text, int64_t lowest) {
 }
 
 int Run(const std::vector<std::string>& args) {
-  Options options({"threads", "steps", "warmup", "batch"}, {"ceiling", "quick", "inference"});
+  Options options({"threads", "steps", "warmup", "batch"}, {"ceiling", "quick", "inference", "profile"});
   std::string error;
   if (!options.Parse(args, &error)) return Fail("bench", error, 2);
   BenchOptions bench;
@@ -125,8 +125,8 @@ int Run(const std::vector<std::string>& args) {
   }
   if (options.Has("ceiling")) {
     if (!bench.models.empty() || options.Has("steps") || options.Has("warmup") || options.Has("batch") ||
-        options.Has("inference")) {
-      return Fail("bench", "--ceiling takes no model names, --steps, --warmup, --batch or --inference", 2);
+        options.Has("inference") || options.Has("profile")) {
+      return Fail("bench", "--ceiling takes no model names, --steps, --warmup, --batch, --inference or --profile", 2);
     }
     return RunCeiling(bench);
   }
@@ -134,6 +134,7 @@ int Run(const std::vector<std::string>& args) {
   models.models = bench.models;
   models.quick = bench.quick;
   models.inference = options.Has("inference");
+  models.profile = options.Has("profile");
   if (options.Has("batch") && (models.batch = ParseSteps(options.Get("batch"), 1)) < 0) {
     return Fail("bench", "--batch needs an integer from 1 to 1000000, got '" + options.Get("batch") + "'", 2);
   }
@@ -153,7 +154,7 @@ int Run(const std::vector<std::string>& args) {
 
 Command BenchCommand() {
   return {"bench", "measure speed: the seed models' training steps, this machine's GEMM ceiling",
-          "usage: kiln bench [MODEL...] [--threads N] [--steps N] [--warmup N] [--batch B] [--inference] [--quick]\n"
+          "usage: kiln bench [MODEL...] [--threads N] [--steps N] [--warmup N] [--batch B] [--inference] [--profile] [--quick]\n"
           "       kiln bench --ceiling [--threads N] [--quick]\n\n"
           "MODEL...     time each model's training step (forward, backward, optimizer update) on random\n"
           "             data of MNIST shape at the seed's batch size, each model in its own process; one line\n"
@@ -167,6 +168,9 @@ Command BenchCommand() {
           "--inference  time the forward pass instead (one Session::Run of the model's accuracy with\n"
           "             is_training false; classifiers): model=NAME mode=inference batch=B us_per_run=X\n"
           "             compile_ms=Z peak_mb=W, the median of 1000 runs unless --steps\n"
+          "--profile    trace the timed runs (RunOptions FULL_TRACE) and print, after each model's line,\n"
+          "             its 15 slowest steps (share, ms per run, op, kernel, output shape, node) and the\n"
+          "             time per op type; tracing adds a clock read per step\n"
           "--ceiling    GFLOP/s of square float GEMMs (n = 128, 256, 512, 1024) through Kiln's runtime GEMM,\n"
           "             on 1 thread and on N threads: the median of 9 samples after a warm-up\n"
           "--threads N  threads Kiln uses (default: KILN_THREADS, else the cores); --ceiling measures 1 and N\n"

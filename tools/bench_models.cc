@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "examples/models/model_registry.h"
+#include "tools/bench_profile.h"
 #include "tools/command.h"
 
 namespace kiln::cli {
@@ -45,13 +46,15 @@ int BenchmarkOneModel(const models::ModelInfo& model, const models::BenchmarkSet
   if (settings.inference) {
     std::printf("model=%s mode=inference batch=%lld us_per_run=%.2f compile_ms=%.1f peak_mb=%.1f\n", model.name.c_str(),
                 static_cast<long long>(bench.batch), seconds * 1e6, bench.compile_seconds * 1e3, PeakResidentMiB());
-    std::fflush(stdout);
-    return 0;
+  } else {
+    std::printf("model=%s batch=%lld ms_per_step=%.3f gflops=%.2f compile_ms=%.1f peak_mb=%.1f\n", model.name.c_str(),
+                static_cast<long long>(bench.batch), seconds * 1e3,
+                seconds > 0 ? static_cast<double>(bench.flops_per_step) / seconds * 1e-9 : 0.0,
+                bench.compile_seconds * 1e3, PeakResidentMiB());
   }
-  std::printf("model=%s batch=%lld ms_per_step=%.3f gflops=%.2f compile_ms=%.1f peak_mb=%.1f\n", model.name.c_str(),
-              static_cast<long long>(bench.batch), seconds * 1e3,
-              seconds > 0 ? static_cast<double>(bench.flops_per_step) / seconds * 1e-9 : 0.0,
-              bench.compile_seconds * 1e3, PeakResidentMiB());
+  if (settings.profile) {
+    PrintStepProfile(stdout, model.name.c_str(), bench.profile, static_cast<int64_t>(bench.step_seconds.size()));
+  }
   std::fflush(stdout);
   return 0;
 }
@@ -112,6 +115,7 @@ int RunModelBenchmarks(const ModelBenchOptions& options) {
     settings.warmup_steps = options.quick ? 1 : options.warmup;
     settings.timed_steps = options.quick ? 2 : options.steps > 0 ? options.steps : model->bench_steps;
     settings.inference = options.inference;
+    settings.profile = options.profile;
     // Runs at batch 1 take microseconds: many more of them make a stable median.
     if (options.inference && options.steps <= 0 && !options.quick) settings.timed_steps = 1000;
     all_ok &= BenchmarkInChild(*model, settings, options.batch);

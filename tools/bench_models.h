@@ -16,6 +16,7 @@ struct ModelBenchOptions {
   bool quick = false;               // 2 timed steps after 1 warm-up: a smoke test, not a measurement
   int64_t batch = -1;               // -1: the seed's batch size
   bool inference = false;           // time the forward pass (BenchmarkSettings::inference)
+  bool profile = false;             // trace the timed runs and print where they spend their time
 };
 
 // Names every model first (an unknown one is a usage error listing the valid names: exit 2), then

@@ -64,6 +64,8 @@ StatusOr<TrainResult> TrainConvnet3(const TrainConfig& config, std::ostream& log
   const double learning_rate = config.learning_rate > 0 ? config.learning_rate : 3e-3;
   // The notebook holds out 1,000 training images for validation (49,000/1,000 on CIFAR-10).
   KILN_ASSIGN_OR_RETURN(data::MnistData mnist, LoadData(config, /*flatten=*/false, /*default_validation=*/1000));
+  // load_cifar10's last step: X = (X - mean_pixel) / std_pixel, the statistics of the training split.
+  KILN_RETURN_IF_ERROR(data::StandardizeImages(&mnist));
 
   tf::Graph graph;
   auto as_default = tf::as_default(graph);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "graph/status.h"
+#include "runtime/run_metadata.h"
 
 namespace kiln::models {
 
@@ -24,6 +25,9 @@ struct BenchmarkSettings {
   // accuracy on a batch with the evaluation feeds (is_training false, no dropout), as serving does.
   // Classifiers only.
   bool inference = false;
+  // Trace every timed run (RunOptions FULL_TRACE) and total each step's time into
+  // BenchmarkResult::profile.
+  bool profile = false;
 };
 
 // Settings shared by every seed model; each model documents its own defaults (the seed's).
@@ -54,6 +58,9 @@ struct BenchmarkResult {
   std::vector<double> step_seconds;  // wall time of each timed training sess.run, in order
   double compile_seconds = 0;        // compiling the training step's Executable (Session::last_compile)
   int64_t flops_per_step = 0;        // runtime/cost_model.h on the compiled graph
+  // With BenchmarkSettings::profile: the timed runs' step stats, each step's duration_nanos summed
+  // over the runs (start_nanos is the first run's).
+  std::vector<NodeExecStats> profile;
 };
 
 struct TrainResult {

@@ -111,6 +111,23 @@ TEST(BenchCommandTest, InferenceTimesOneForwardRunAtTheGivenBatch) {
   }
 }
 
+TEST(BenchCommandTest, ProfileFollowsTheModelLineWithItsSlowestStepsAndTimePerOp) {
+  Result r = RunKiln("bench mlp --profile --quick --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_GE(lines.size(), 5u) << r.out;
+  EXPECT_EQ(lines[0].rfind("model=mlp batch=128 ms_per_step=", 0), 0u) << lines[0];
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(lines[1], m, std::regex(R"(profile model=mlp steps=(\d+) traced_ms_per_run=(\d+\.\d{3}))")))
+      << lines[1];
+  EXPECT_GT(std::stoi(m[1].str()), 5);
+  const std::regex step(R"(\s+\d+\.\d% +\d+\.\d{3} ms  (\w+) +(fused \(\d+ ops\)|library \w+|reference|control flow) +\[[\d,]*\] +\S+)");
+  ASSERT_TRUE(std::regex_match(lines[2], m, step)) << lines[2];
+  EXPECT_NE(r.out.find("library gemm"), std::string::npos) << "the mlp's products are GEMMs:\n" << r.out;
+  EXPECT_NE(r.out.find("  by op:\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MatMul ("), std::string::npos) << r.out;
+}
+
 TEST(BenchCommandTest, InferenceOfAModelWithoutAClassifierIsAClearError) {
   Result r = RunKiln("bench autoencoder --inference --quick");
   EXPECT_NE(r.exit_code, 0);
@@ -132,7 +149,7 @@ TEST(BenchCommandTest, UnknownModelIsAUsageErrorNamingTheModels) {
 TEST(BenchCommandTest, CeilingTakesNoModelsAndStepCountsArePositive) {
   Result r = RunKiln("bench mlp --ceiling --quick");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "kiln bench: --ceiling takes no model names, --steps, --warmup, --batch or --inference\n");
+  EXPECT_EQ(r.err, "kiln bench: --ceiling takes no model names, --steps, --warmup, --batch, --inference or --profile\n");
   for (const char* value : {"0", "-3", "ten", ""}) {
     r = RunKiln(std::string("bench softmax --steps '") + value + "'");
     EXPECT_EQ(r.exit_code, 2) << value;
