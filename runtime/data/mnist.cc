@@ -1,5 +1,6 @@
 #include "runtime/data/mnist.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "runtime/data/idx.h"
@@ -67,6 +68,28 @@ StatusOr<MnistData> LoadMnist(const std::string& dir, const LoadOptions& options
   data.train = Rows(train, options.validation_size, end);
   data.test = std::move(test);
   return data;
+}
+
+Status StandardizeImages(MnistData* data) {
+  const Tensor& train = data->train.images;
+  const int64_t n = train.valid() ? train.num_elements() : 0;
+  if (n == 0) return InvalidArgument("StandardizeImages: the training split has no images");
+  const float* x = train.data<float>();
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += x[i];
+  const double mean = sum / static_cast<double>(n);
+  double squares = 0;
+  for (int64_t i = 0; i < n; ++i) squares += (x[i] - mean) * (x[i] - mean);
+  const double std = std::sqrt(squares / static_cast<double>(n));
+  if (!(std > 0)) return InvalidArgument("StandardizeImages: the training images are constant (std 0)");
+  for (DataSplit* split : {&data->train, &data->validation, &data->test}) {
+    if (!split->images.valid()) continue;
+    float* v = split->images.data<float>();
+    for (int64_t i = 0, size = split->images.num_elements(); i < size; ++i) {
+      v[i] = static_cast<float>((v[i] - mean) / std);
+    }
+  }
+  return OkStatus();
 }
 
 Tensor OneHot(const Tensor& labels, int depth) {

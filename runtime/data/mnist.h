@@ -29,6 +29,12 @@ struct LoadOptions {
 std::string DefaultMnistDir();
 StatusOr<MnistData> LoadMnist(const std::string& dir, const LoadOptions& options = {});
 
+// The CS231n notebooks' preprocessing: subtract the mean pixel of the training split and divide by
+// its standard deviation (numpy's std, ddof 0), in every split, so that the training images have
+// mean 0 and variance 1. Computed in double over all training pixels; with no training images or a
+// constant training set (std 0), an InvalidArgument error and the data unchanged.
+Status StandardizeImages(MnistData* data);
+
 // int64 labels [N] -> float [N, depth].
 Tensor OneHot(const Tensor& labels, int depth);
 // Rows [begin, end) of a tensor of any dtype and rank (a copy).

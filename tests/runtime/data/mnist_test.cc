@@ -1,6 +1,7 @@
 // The MNIST data set as TF1's input_data reads it, and mini-batches like DataSet.next_batch.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -52,6 +53,34 @@ TEST(MnistTest, ValidationSizeOptionAndLimits) {
   auto bad = LoadMnist(DefaultMnistDir(), options);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("60001"), std::string::npos);
+}
+
+TEST(MnistTest, StandardizeImagesUsesTheTrainingSplitsMeanAndStdEverywhere) {
+  MnistData data;
+  data.train.images = Tensor::FromVector<float>({0.0f, 0.5f, 1.0f, 0.5f}, {2, 2});
+  data.validation.images = Tensor::FromVector<float>({1.0f, 0.0f}, {1, 2});
+  data.test.images = Tensor::FromVector<float>({0.25f, 0.75f}, {1, 2});
+  ASSERT_TRUE(StandardizeImages(&data).ok());
+  // Training pixels: mean 0.5, std sqrt(0.125) (ddof 0, as numpy's std).
+  const double std = std::sqrt(0.125);
+  const float train[] = {-0.5f, 0.0f, 0.5f, 0.0f};
+  for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(data.train.images.data<float>()[i], train[i] / std);
+  EXPECT_FLOAT_EQ(data.validation.images.data<float>()[0], 0.5 / std);
+  EXPECT_FLOAT_EQ(data.validation.images.data<float>()[1], -0.5 / std);
+  EXPECT_FLOAT_EQ(data.test.images.data<float>()[0], -0.25 / std);
+  EXPECT_FLOAT_EQ(data.test.images.data<float>()[1], 0.25 / std);
+}
+
+TEST(MnistTest, StandardizingConstantOrEmptyTrainingImagesIsAnErrorThatChangesNothing) {
+  MnistData data;
+  data.train.images = Tensor::FromVector<float>({0.5f, 0.5f}, {1, 2});
+  data.test.images = Tensor::FromVector<float>({0.25f, 0.75f}, {1, 2});
+  Status status = StandardizeImages(&data);
+  EXPECT_EQ(status.code(), Code::kInvalidArgument);
+  EXPECT_NE(status.message().find("constant"), std::string::npos) << status.ToString();
+  EXPECT_EQ(data.test.images.data<float>()[0], 0.25f);
+  MnistData empty;
+  EXPECT_EQ(StandardizeImages(&empty).code(), Code::kInvalidArgument);
 }
 
 TEST(MnistTest, MissingDirectoryIsAnError) {
