@@ -1,4 +1,6 @@
-// Conv2D and its two backprops as library kernels: im2col + GEMM, in panels of output pixels.
+// Conv2D and its two backprops as library kernels: im2col + GEMM, in panels of output pixels, or,
+// for float layers with at most 32 output channels (input channels, for the input gradient of a
+// stride-1 convolution) on AVX2 hosts, the direct kernels of direct_conv.h.
 //
 // The patch matrix of a whole batch is large (cnn_tutorial's second convolution: 12,544 x 800
 // floats, 40 MB), and building it all before one big product streams it through memory twice. A
@@ -11,6 +13,7 @@
 #include <type_traits>
 
 #include "graph/ops/conv_geometry.h"
+#include "runtime/kernels/direct_conv.h"
 #include "runtime/kernels/gemm.h"
 #include "runtime/kernels/library_kernel.h"
 #include "runtime/kernels/parallel_chunks.h"
@@ -112,21 +115,38 @@ int64_t NumPanels(const ConvDims& d, int64_t rows) { return (rows + PanelRows(d)
 // A 1x1 convolution with unit strides is a plain product of the input's rows with the filter.
 bool IsPointwise(const ConvDims& d) { return d.kh == 1 && d.kw == 1 && d.sh == 1 && d.sw == 1; }
 
-// What the three kernels share: geometry, pool, panel size and one panel buffer per chunk.
+// Whether the direct kernels take a float convolution with `channels` output channels (of the
+// convolution they compute: for the input gradient, the forward input's channels).
+template <typename T>
+bool UseDirect(int64_t channels) {
+  return std::is_same_v<T, float> && channels <= direct_conv::kMaxChannels && direct_conv::Available();
+}
+
+// What the three kernels share: geometry, pool, and for im2col the panel size and one panel buffer
+// per chunk; for the direct kernels a packed filter and a row of zeros (as wide as the input
+// channels of the convolution they run) for taps outside the image.
 template <typename T>
 class ConvKernelBase : public LibraryKernel {
  protected:
-  ConvKernelBase(const ConvDims& d, ThreadPool* pool, int64_t work_items)
-      : d_(d), pool_(pool), panel_rows_(PanelRows(d)) {
+  ConvKernelBase(const ConvDims& d, ThreadPool* pool, int64_t work_items, bool direct, int64_t packed_size = 0,
+                 int64_t zeros = 0)
+      : d_(d), pool_(pool), panel_rows_(PanelRows(d)), direct_(direct) {
     chunks_ = ChunkCount(pool, work_items);
-    if (!IsPointwise(d)) panels_.assign(chunks_, std::vector<T>(panel_rows_ * d.patch_size()));
+    if (direct) {
+      packed_.resize(packed_size);
+      zeros_.assign(zeros, 0.0f);
+    } else if (!IsPointwise(d)) {
+      panels_.assign(chunks_, std::vector<T>(panel_rows_ * d.patch_size()));
+    }
   }
 
   ConvDims d_;
   ThreadPool* pool_;
   int64_t panel_rows_;
+  bool direct_;
   int chunks_;
   std::vector<std::vector<T>> panels_;
+  std::vector<float> packed_, zeros_;
 };
 
 template <typename T>
@@ -134,12 +154,23 @@ class Conv2DKernel final : public ConvKernelBase<T> {
   using Base = ConvKernelBase<T>;
 
  public:
-  Conv2DKernel(const ConvDims& d, ThreadPool* pool) : Base(d, pool, NumPanels(d, d.patches())) {}
+  Conv2DKernel(const ConvDims& d, ThreadPool* pool)
+      : Base(d, pool, UseDirect<T>(d.o) ? d.n * d.oh : NumPanels(d, d.patches()), UseDirect<T>(d.o),
+             d.kh * d.kw * d.c * direct_conv::PackedWidth(d.o), d.c) {}
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
     const T* input = static_cast<const T*>(buffers[0]);
     const T* filter = static_cast<const T*>(buffers[1]);
     T* out = static_cast<T*>(buffers[2]);
+    if constexpr (std::is_same_v<T, float>) {
+      if (this->direct_) {
+        direct_conv::PackFilter(d, filter, this->packed_.data());
+        ForEachChunk(this->pool_, this->chunks_, d.n * d.oh, [&](int, int64_t r0, int64_t r1) {
+          direct_conv::Forward(d, input, this->packed_.data(), this->zeros_.data(), out, r0, r1);
+        });
+        return OkStatus();
+      }
+    }
     const int64_t k = d.patch_size(), rows = d.patches();
     if (IsPointwise(d)) {
       Gemm(false, false, rows, d.o, k, T(1), input, k, filter, d.o, T(0), out, d.o, this->pool_);
@@ -162,14 +193,19 @@ class Conv2DBackpropFilterKernel final : public ConvKernelBase<T> {
   using Base = ConvKernelBase<T>;
 
  public:
-  Conv2DBackpropFilterKernel(const ConvDims& d, ThreadPool* pool) : Base(d, pool, NumPanels(d, d.patches())) {
-    partials_.assign(this->chunks_, std::vector<T>(d.patch_size() * d.o));
+  Conv2DBackpropFilterKernel(const ConvDims& d, ThreadPool* pool)
+      : Base(d, pool, UseDirect<T>(d.o) ? d.n : NumPanels(d, d.patches()), UseDirect<T>(d.o)) {
+    int64_t width = this->direct_ ? direct_conv::PackedWidth(d.o) : d.o;
+    partials_.assign(this->chunks_, std::vector<T>(d.patch_size() * width));
   }
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
     const T* input = static_cast<const T*>(buffers[0]);
     const T* dy = static_cast<const T*>(buffers[2]);
     T* dw = static_cast<T*>(buffers[3]);
+    if constexpr (std::is_same_v<T, float>) {
+      if (this->direct_) return RunDirect(input, dy, dw);
+    }
     const int64_t k = d.patch_size(), rows = d.patches();
     if (IsPointwise(d)) {
       Gemm(true, false, k, d.o, rows, T(1), input, k, dy, d.o, T(0), dw, d.o, this->pool_);
@@ -195,20 +231,51 @@ class Conv2DBackpropFilterKernel final : public ConvKernelBase<T> {
   }
 
  private:
+  // Per-chunk partial gradients over whole images, then their sum in chunk order.
+  Status RunDirect(const float* input, const float* dy, float* dw) {
+    const ConvDims& d = this->d_;
+    ForEachChunk(this->pool_, this->chunks_, d.n, [&](int chunk, int64_t b0, int64_t b1) {
+      std::fill(partials_[chunk].begin(), partials_[chunk].end(), 0.0f);
+      direct_conv::FilterGradient(d, input, dy, partials_[chunk].data(), b0, b1);
+    });
+    const int64_t width = direct_conv::PackedWidth(d.o);
+    for (int64_t r = 0; r < d.patch_size(); ++r) {
+      for (int64_t co = 0; co < d.o; ++co) {
+        float sum = partials_[0][r * width + co];
+        for (int c = 1; c < this->chunks_; ++c) sum += partials_[c][r * width + co];
+        dw[r * d.o + co] = sum;
+      }
+    }
+    return OkStatus();
+  }
+
   std::vector<std::vector<T>> partials_;
 };
 
 template <typename T>
 class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
   using Base = ConvKernelBase<T>;
+  static bool Direct(const ConvDims& d) { return d.sh == 1 && d.sw == 1 && UseDirect<T>(d.c); }
 
  public:
-  Conv2DBackpropInputKernel(const ConvDims& d, ThreadPool* pool) : Base(d, pool, d.n) {}
+  Conv2DBackpropInputKernel(const ConvDims& d, ThreadPool* pool)
+      : Base(d, pool, Direct(d) ? d.n * d.h : d.n, Direct(d), d.kh * d.kw * d.o * direct_conv::PackedWidth(d.c), d.o) {}
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
     const T* filter = static_cast<const T*>(buffers[1]);
     const T* dy = static_cast<const T*>(buffers[2]);
     T* dx = static_cast<T*>(buffers[3]);
+    if constexpr (std::is_same_v<T, float>) {
+      if (this->direct_) {
+        // The stride-1 input gradient is a convolution of dy with the flipped, transposed filter.
+        const ConvDims t = direct_conv::InputGradientAsConvolution(d);
+        direct_conv::PackFlippedTransposedFilter(d, filter, this->packed_.data());
+        ForEachChunk(this->pool_, this->chunks_, d.n * d.h, [&](int, int64_t r0, int64_t r1) {
+          direct_conv::Forward(t, dy, this->packed_.data(), this->zeros_.data(), dx, r0, r1);
+        });
+        return OkStatus();
+      }
+    }
     const int64_t k = d.patch_size(), rows_per_image = d.oh * d.ow, image = d.h * d.w * d.c;
     if (IsPointwise(d)) {
       Gemm(false, true, d.patches(), k, d.o, T(1), dy, d.o, filter, d.o, T(0), dx, k, this->pool_);

@@ -62,6 +62,24 @@ TEST_F(LibraryKernelsTest, ConvolutionMatchesReferenceForOddStridesPaddingAndPoi
   CheckConv({1, 6, 6, 2}, {3, 3, 2, 2}, 1, "SAME", DT_DOUBLE, 4);   // one image, more threads than images
 }
 
+TEST_F(LibraryKernelsTest, DirectConvolutionMatchesReferenceOnEdgeGeometries) {
+  // Float layers with at most 32 output channels take the direct kernels on AVX2 hosts: channel
+  // counts that fill 1 to 4 vectors exactly or partly, even filters with uneven padding, strides
+  // (whose input gradient stays on im2col), filters as large as the image, more threads than rows.
+  CheckConv({2, 9, 7, 3}, {4, 2, 3, 5}, 1, "SAME", DT_FLOAT, 2);
+  CheckConv({1, 8, 8, 2}, {4, 2, 2, 3}, 3, "SAME", DT_FLOAT, 2);
+  CheckConv({3, 5, 6, 2}, {5, 6, 2, 12}, 1, "VALID", DT_FLOAT, 3);
+  CheckConv({2, 10, 11, 6}, {3, 3, 6, 20}, 2, "SAME", DT_FLOAT, 2);
+  CheckConv({2, 7, 9, 32}, {3, 3, 32, 32}, 1, "SAME", DT_FLOAT, 2);
+  CheckConv({2, 7, 9, 8}, {3, 3, 8, 16}, 2, "VALID", DT_FLOAT, 2);
+  CheckConv({1, 6, 6, 2}, {3, 3, 2, 2}, 1, "SAME", DT_FLOAT, 4);
+}
+
+TEST_F(LibraryKernelsTest, FloatConvolutionsTooWideForTheDirectKernelsMatchReference) {
+  CheckConv({2, 7, 9, 40}, {3, 3, 40, 24}, 1, "SAME", DT_FLOAT, 2);  // input gradient: 40 channels, im2col
+  CheckConv({2, 6, 6, 4}, {3, 3, 4, 48}, 1, "VALID", DT_FLOAT, 2);   // 48 outputs: im2col forward
+}
+
 TEST_F(LibraryKernelsTest, LargeConvolutionSpanningManyPanelsMatchesReference) {
   // 800 taps per patch: 81 rows per panel, so panels cross image boundaries.
   CheckConv({3, 14, 14, 32}, {5, 5, 32, 16}, 1, "SAME", DT_FLOAT, 2);

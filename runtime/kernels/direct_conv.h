@@ -1,0 +1,53 @@
+// Direct convolution for few output channels (at most 32), AVX2+FMA: no patch matrix, no packing.
+//
+// im2col + GEMM suits wide layers; the seed nets' narrow ones (conv_bn's 4 to 20 channels, every
+// first layer's single input channel) spend more on building and packing the patch matrix than on
+// multiply-adds, and Eigen's kernel wastes most of its 24x4 register tile when C has 4 columns.
+// These kernels keep a block of output pixels x all output channels in registers and read the
+// input where it lies:
+//   forward: out[pixel, 0:o] = sum over taps and input channels of x * filter row (broadcast x,
+//     one vector FMA per 8 output channels), 3-4 pixels at a time sharing the filter loads;
+//   filter gradient: dw[tap, ci, 0:o] = sum over pixels of x[pixel + tap, ci] * dy[pixel, 0:o],
+//     a block of input channels x all output channels in registers while the pixels stream by;
+//   input gradient (stride 1): the forward kernel on dy with the filter flipped and transposed.
+// Out-of-image taps read a row of zeros, so borders need no special case. Each forward or
+// input-gradient output is computed by one thread in a fixed order, and filter gradients are summed
+// per image block in a fixed order: results do not depend on the thread count.
+//
+// Only call when Available(): the code uses AVX2 and FMA instructions.
+#pragma once
+
+#include <cstdint>
+
+#include "graph/ops/conv_geometry.h"
+
+namespace kiln::direct_conv {
+
+constexpr int64_t kMaxChannels = 32;  // output channels a pixel block keeps in registers
+
+// The host has AVX2+FMA (the kernels' instruction set).
+bool Available();
+
+// Floats per packed filter row: o rounded up to whole 8-float vectors.
+inline int64_t PackedWidth(int64_t o) { return (o + 7) / 8 * 8; }
+
+// packed[ky][kx][ci][0:PackedWidth(o)] = filter[ky][kx][ci][0:o], zeros past o.
+void PackFilter(const ConvDims& d, const float* filter, float* packed);
+
+// The filter of the input gradient as a stride-1 convolution of dy: for `d` the forward geometry,
+// packed[ky][kx][co][0:PackedWidth(c)] = filter[kh-1-ky][kw-1-kx][0:c][co].
+void PackFlippedTransposedFilter(const ConvDims& d, const float* filter, float* packed);
+
+// The geometry of that convolution: input dy [n, oh, ow, o], output dx [n, h, w, c].
+ConvDims InputGradientAsConvolution(const ConvDims& d);
+
+// Output rows [r0, r1) (row r is image r / oh, output row r % oh) of the convolution `d` with a
+// packed filter. `zeros` holds at least d.c zero floats. Requires d.o <= kMaxChannels.
+void Forward(const ConvDims& d, const float* input, const float* packed, const float* zeros, float* output,
+             int64_t r0, int64_t r1);
+
+// partial[ky][kx][ci][0:PackedWidth(o)] += the filter gradient over images [b0, b1); lanes past o
+// stay as they were. Requires d.o <= kMaxChannels.
+void FilterGradient(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t b0, int64_t b1);
+
+}  // namespace kiln::direct_conv
