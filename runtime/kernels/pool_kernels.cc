@@ -4,11 +4,17 @@
 // images, whose windows (and, for the gradient, input regions) never overlap. Ties and NaNs follow
 // the reference kernel: the first in-bounds tap starts the maximum and only a strictly greater value
 // replaces it.
+//
+// The gradient of the seeds' pools (2x2, stride 2: windows that never overlap) takes a vectorized
+// path: each window's maximum per channel, then each tap's dx is dy where it is the first tap equal
+// to that maximum (the reference's argmax) and 0 elsewhere. The general path tracks the argmax per
+// channel with a branchy select and scatters, which ran at a fifth of the speed.
 #include <limits>
 
 #include "graph/ops/conv_geometry.h"
 #include "runtime/kernels/library_kernel.h"
 #include "runtime/kernels/parallel_chunks.h"
+#include "runtime/kernels/vector_clones.h"
 
 namespace kiln {
 namespace {
@@ -27,6 +33,22 @@ void ForEachTap(const PoolDims& d, int64_t b, int64_t oy, int64_t ox, F tap) {
       tap(((b * d.h + iy) * d.w + ix) * d.c, first);
       first = false;
     }
+  }
+}
+
+// m = max(m, x) per channel, as the reference's running maximum (a NaN m stays, a NaN x is skipped).
+template <typename T>
+KILN_VECTOR_CLONES void MaxInto(const T* x, int64_t c, T* m) {
+  for (int64_t ch = 0; ch < c; ++ch) m[ch] = x[ch] > m[ch] ? x[ch] : m[ch];
+}
+
+// One tap of a window: dx = g where x is the window maximum m and no earlier tap was (done == 0).
+template <typename T>
+KILN_VECTOR_CLONES void RouteToFirstMax(const T* x, const T* m, const T* g, int64_t c, T* done, T* dx) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    bool hit = (done[ch] == T(0)) & (x[ch] == m[ch]);  // `&`, not `&&`: a branch would stop vectorization
+    dx[ch] = hit ? g[ch] : T(0);
+    done[ch] = hit ? T(1) : done[ch];
   }
 }
 
@@ -66,14 +88,21 @@ class MaxPoolKernel final : public LibraryKernel {
 template <typename T>
 class MaxPoolGradKernel final : public LibraryKernel {
  public:
-  MaxPoolGradKernel(const PoolDims& d, ThreadPool* pool) : d_(d), pool_(pool), chunks_(ChunkCount(pool, d.n)) {
+  MaxPoolGradKernel(const PoolDims& d, ThreadPool* pool)
+      : d_(d), pool_(pool), chunks_(ChunkCount(pool, d.n)), disjoint_(d.sh >= d.kh && d.sw >= d.kw),
+        // Windows that tile the image (stride = window, covering every row and column) write every
+        // pixel's dx themselves; otherwise some pixels are in no window and must be zeroed first.
+        tiles_(d.sh == d.kh && d.sw == d.kw && d.pad_h == 0 && d.pad_w == 0 && d.oh * d.sh >= d.h &&
+               d.ow * d.sw >= d.w) {
     best_value_.assign(chunks_, std::vector<T>(d.c));
     best_at_.assign(chunks_, std::vector<int64_t>(d.c));
+    done_.assign(chunks_, std::vector<T>(d.c));
   }
   Status Run(void* const* buffers) override {
     const T* in = static_cast<const T*>(buffers[0]);
     const T* grad = static_cast<const T*>(buffers[2]);
     T* dx = static_cast<T*>(buffers[3]);
+    if (disjoint_) return RunDisjoint(in, grad, dx);
     const PoolDims& d = d_;
     const int64_t image = d.h * d.w * d.c;
     ForEachChunk(pool_, chunks_, d.n, [&](int chunk, int64_t b0, int64_t b1) {
@@ -100,11 +129,48 @@ class MaxPoolGradKernel final : public LibraryKernel {
   }
 
  private:
+  // Windows that never overlap: every input pixel is in at most one, so each tap's dx is written
+  // once (pixels in no window keep the zero fill, when there are any).
+  Status RunDisjoint(const T* in, const T* grad, T* dx) {
+    const PoolDims& d = d_;
+    const int64_t image = d.h * d.w * d.c;
+    ForEachChunk(pool_, chunks_, d.n, [&](int chunk, int64_t b0, int64_t b1) {
+      T* max = best_value_[chunk].data();
+      T* done = done_[chunk].data();
+      if (!tiles_) std::fill(dx + b0 * image, dx + b1 * image, T(0));
+      for (int64_t b = b0; b < b1; ++b)
+        for (int64_t oy = 0; oy < d.oh; ++oy)
+          for (int64_t ox = 0; ox < d.ow; ++ox) {
+            int64_t first_tap = -1;
+            ForEachTap(d, b, oy, ox, [&](int64_t tap, bool first) {
+              if (first) {
+                first_tap = tap;
+                std::copy_n(in + tap, d.c, max);
+              } else {
+                MaxInto(in + tap, d.c, max);
+              }
+            });
+            if (first_tap < 0) continue;
+            const T* g = grad + ((b * d.oh + oy) * d.ow + ox) * d.c;
+            std::fill_n(done, d.c, T(0));
+            ForEachTap(d, b, oy, ox, [&](int64_t tap, bool) { RouteToFirstMax(in + tap, max, g, d.c, done, dx + tap); });
+            // A window whose first tap is NaN keeps NaN as its maximum, which nothing equals: the
+            // reference's argmax stays at that first tap.
+            for (int64_t ch = 0; ch < d.c; ++ch) {
+              if (done[ch] == T(0)) dx[first_tap + ch] = g[ch];
+            }
+          }
+    });
+    return OkStatus();
+  }
+
   PoolDims d_;
   ThreadPool* pool_;
   int chunks_;
+  bool disjoint_, tiles_;
   std::vector<std::vector<T>> best_value_;
   std::vector<std::vector<int64_t>> best_at_;
+  std::vector<std::vector<T>> done_;
 };
 
 template <template <typename> class Kernel>

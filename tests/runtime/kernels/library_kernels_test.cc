@@ -4,6 +4,7 @@
 // filters, ties in max pooling, more threads than work).
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "graph/builder/kiln.h"
@@ -83,6 +84,32 @@ TEST_F(LibraryKernelsTest, FloatConvolutionsTooWideForTheDirectKernelsMatchRefer
 TEST_F(LibraryKernelsTest, LargeConvolutionSpanningManyPanelsMatchesReference) {
   // 800 taps per patch: 81 rows per panel, so panels cross image boundaries.
   CheckConv({3, 14, 14, 32}, {5, 5, 32, 16}, 1, "SAME", DT_FLOAT, 2);
+}
+
+TEST_F(LibraryKernelsTest, DisjointMaxPoolGradientMatchesReferenceWithTiesNaNsAndUncoveredPixels) {
+  // Stride >= window: the vectorized path. 2x2/2 as the seeds pool (SAME pads the odd edge), 2x2/3
+  // leaves pixels in no window, and NaNs at a window's first and later taps keep the reference's argmax.
+  struct Case {
+    std::vector<int64_t> ksize, strides;
+    std::string padding;
+  };
+  for (const Case& c : {Case{{1, 2, 2, 1}, {1, 2, 2, 1}, "SAME"}, Case{{1, 2, 2, 1}, {1, 2, 2, 1}, "VALID"},
+                        Case{{1, 2, 2, 1}, {1, 3, 3, 1}, "VALID"}, Case{{1, 3, 1, 1}, {1, 3, 2, 1}, "SAME"}}) {
+    for (bool ties : {false, true}) {
+      Graph fresh;
+      DefaultGraphGuard guard(fresh);
+      auto x = placeholder(DT_FLOAT, Shape({3, 7, 9, 21}), "x");
+      auto y = nn::max_pool(x, c.ksize, c.strides, c.padding);
+      auto r = placeholder(DT_FLOAT, y.shape(), "r");
+      auto dx = gradients(reduce_sum(y * r), {x})[0];
+      Tensor xv = Random({3, 7, 9, 21}, DT_FLOAT, ties);
+      float* v = xv.data<float>();
+      v[0] = std::numeric_limits<float>::quiet_NaN();         // a window's first tap
+      v[21 + 4] = std::numeric_limits<float>::quiet_NaN();    // a later tap of the same window
+      v[9 * 21 + 30] = std::numeric_limits<float>::quiet_NaN();
+      ExpectSameAsReference(fresh, {dx}, {{x, xv}, {r, Random(y.shape().dims())}}, 2, 0);
+    }
+  }
 }
 
 TEST_F(LibraryKernelsTest, MaxPoolAndGradientMatchReferenceIncludingTies) {
