@@ -285,7 +285,7 @@ void RegisterNnOps(OpRegistry& r) {
                    (*dx)[0] = op.input(0) * dy[0];
                    return OkStatus();
                  })
-                 .Lowering({OpLowering::Kind::kReduction, ""}));
+                 .Lowering({OpLowering::Kind::kLibrary, "l2_loss"}));
   const std::string kFloat = "T: {float, double}";
   const std::string kNumeric = "T: {float, double, int32, int64, uint8}";
   r.Register(Op("Softmax").Input("logits: T").Output("softmax: T").Attr(kFloat).Shape(SoftmaxShape)

@@ -1,5 +1,5 @@
 // The reduction library kernels (runtime/kernels/reduction_kernels.cc) against the reference kernels
-// of Sum, Mean, Max and BiasAddGrad: leading, trailing and leading-plus-trailing axes, size-1 dims,
+// of Sum, Mean, Max, BiasAddGrad and L2Loss: leading, trailing and leading-plus-trailing axes, size-1 dims,
 // keep_dims, both BiasAdd layouts, float and double, and thread counts above the rows to split.
 // Each case first checks that the library kernel accepts the node, so that a match is not just the
 // reference kernel agreeing with itself.
@@ -128,6 +128,23 @@ TEST_F(ReductionKernelsTest, BiasAddGradMatchesReferenceInBothLayouts) {
       CheckBiasAddGrad({7, 13, 11, 19}, format, dtype, 2);
       CheckBiasAddGrad({3, 29, 31, 5}, format, dtype, 5);  // more threads than images
       CheckBiasAddGrad({1031, 10}, format, dtype, 2);       // a dense layer's bias
+    }
+  }
+}
+
+TEST_F(ReductionKernelsTest, L2LossMatchesReferenceOverOneOrManyChunks) {
+  // A bias (one chunk, fewer than 8 lanes' worth), a conv filter, and a dense kernel large enough
+  // to split over the threads with a ragged last chunk.
+  for (DataType dtype : {DT_FLOAT, DT_DOUBLE}) {
+    for (std::vector<int64_t> dims : std::vector<std::vector<int64_t>>{{5}, {5, 5, 32, 64}, {3137, 51}}) {
+      for (int threads : {1, 3}) {
+        Graph graph;
+        DefaultGraphGuard guard(graph);
+        auto x = placeholder(dtype, Shape(dims), "x");
+        auto loss = nn::l2_loss(x);
+        ASSERT_TRUE(LibraryKernelCovers(*loss.node, threads));
+        ExpectLibraryMatchesReference(graph, {loss}, {{x, Random(dims, dtype)}}, threads, Tolerance(dtype));
+      }
     }
   }
 }
