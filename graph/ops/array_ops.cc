@@ -83,12 +83,71 @@ Status OneHotKernel(KernelContext& c) {
   });
 }
 
+// Copies `n` elements of `elem` bytes from each of `count` runs; a typed loop for the common sizes
+// so that no element costs a library call.
+void FillRun(char* out, const char* value, int64_t count, int64_t elem) {
+  if (elem == 4) {
+    uint32_t v;
+    std::memcpy(&v, value, 4);
+    std::fill_n(reinterpret_cast<uint32_t*>(out), count, v);
+  } else if (elem == 8) {
+    uint64_t v;
+    std::memcpy(&v, value, 8);
+    std::fill_n(reinterpret_cast<uint64_t*>(out), count, v);
+  } else {
+    for (int64_t i = 0; i < count; ++i) std::memcpy(out + i * elem, value, elem);
+  }
+}
+
+// Output rows (all dims but the last) are walked with the input's strides (0 along broadcast
+// dims); each row is one memcpy of an input row, or a fill when the last dim is broadcast too.
+// A row-wise walk, not an element-wise one: mean_grad/variance_grad broadcast [1, C] to [N, C] in
+// every batch-norm backward pass.
 Status BroadcastToKernel(KernelContext& c) {
-  BroadcastCursor from(c.output(0).dims(), c.input(0).dims());
-  int64_t elem = DataTypeSize(c.output(0).dtype());
+  const std::vector<int64_t>& out_dims = c.output(0).dims();
+  const std::vector<int64_t>& in_dims = c.input(0).dims();
+  const int rank = static_cast<int>(out_dims.size());
+  const int64_t n = c.output(0).num_elements();
   const char* in = static_cast<const char*>(c.input(0).raw_data());
   char* out = static_cast<char*>(c.output(0).raw_data());
-  for (int64_t i = 0; i < c.output(0).num_elements(); ++i, from.Next()) std::memcpy(out + i * elem, in + from.offset() * elem, elem);
+  const int64_t elem = DataTypeSize(c.output(0).dtype());
+  if (c.output(0).dtype() == DT_STRING || rank == 0 || rank > 8 || n == 0) {
+    BroadcastCursor from(out_dims, in_dims);
+    for (int64_t i = 0; i < n; ++i, from.Next()) {
+      if (c.output(0).dtype() == DT_STRING) {
+        c.output(0).data<std::string>()[i] = c.input(0).data<std::string>()[from.offset()];
+      } else {
+        std::memcpy(out + i * elem, in + from.offset() * elem, elem);
+      }
+    }
+    return OkStatus();
+  }
+  int64_t stride[8], idx[8] = {};
+  int64_t s = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    int in_d = d - (rank - static_cast<int>(in_dims.size()));
+    int64_t dim = in_d >= 0 ? in_dims[in_d] : 1;
+    stride[d] = dim == 1 && out_dims[d] != 1 ? 0 : s;
+    s *= dim;
+  }
+  const int64_t inner = out_dims[rank - 1], rows = n / inner;
+  int64_t offset = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    char* dst = out + r * inner * elem;
+    if (stride[rank - 1] == 0) {
+      FillRun(dst, in + offset * elem, inner, elem);
+    } else {
+      std::memcpy(dst, in + offset * elem, inner * elem);
+    }
+    for (int d = rank - 2; d >= 0; --d) {
+      if (++idx[d] < out_dims[d]) {
+        offset += stride[d];
+        break;
+      }
+      offset -= stride[d] * (out_dims[d] - 1);
+      idx[d] = 0;
+    }
+  }
   return OkStatus();
 }
 

@@ -232,6 +232,17 @@ TEST_F(ArrayOpsTest, BroadcastToRepeatsAlongNewAndUnitAxes) {
   ExpectValues(Eval(broadcast_to(b, IntsLike(b, {2, 2, 1}))), {2, 2, 1}, {1, 1, 0, 0});
 }
 
+TEST_F(ArrayOpsTest, BroadcastToRepeatsMiddleAndLastAxesForEveryElementSize) {
+  auto mid = constant(Values({1, 2, 3, 4, 5, 6}, {2, 1, 3}));
+  ExpectValues(Eval(broadcast_to(mid, IntsLike(mid, {2, 2, 3}))), {2, 2, 3}, {1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6});
+  auto ends = constant(Values({7, 8, 9}, {1, 3, 1}, DT_DOUBLE));
+  ExpectValues(Eval(broadcast_to(ends, IntsLike(ends, {2, 3, 2}))), {2, 3, 2}, {7, 7, 8, 8, 9, 9, 7, 7, 8, 8, 9, 9});
+  auto flags = constant(Values({1, 0}, {2, 1}, DT_BOOL));  // one-byte elements, last axis broadcast
+  ExpectValues(Eval(broadcast_to(flags, IntsLike(flags, {2, 3}))), {2, 3}, {1, 1, 1, 0, 0, 0});
+  auto ids = constant(Values({5, 6}, {1, 2}, DT_INT64));
+  ExpectValues(Eval(broadcast_to(ids, IntsLike(ids, {3, 1, 2}))), {3, 1, 2}, {5, 6, 5, 6, 5, 6});
+}
+
 TEST_F(ArrayOpsTest, BroadcastToErrors) {
   auto v = constant(Values({1, 2, 3}, {3}));
   EXPECT_FALSE(broadcast_to(v, IntsLike(v, {2, 4})));
