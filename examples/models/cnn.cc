@@ -51,7 +51,8 @@ StatusOr<TrainResult> TrainCnn(const TrainConfig& config, std::ostream& log) {
   auto logits = tf::layers::dense(x, 10);
 
   auto loss = tf::reduce_mean(tf::nn::sparse_softmax_cross_entropy_with_logits(labels, logits), {}, false, "loss");
-  auto train_op = tf::train::AdamOptimizer(learning_rate).minimize(loss);
+  // optimizer='adam' is Keras' Adam: TF1's update with epsilon 1e-7 (tf.train.AdamOptimizer's is 1e-8).
+  auto train_op = tf::train::AdamOptimizer(learning_rate, 0.9, 0.999, 1e-7).minimize(loss);
   auto accuracy =
       tf::reduce_mean(tf::cast(tf::equal(tf::argmax(logits, 1), labels), tf::float32), {}, false, "accuracy");
 
