@@ -1,6 +1,7 @@
 #include "runtime/executable.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -314,8 +315,14 @@ Status Executable::CompileFusedClusters(const CompileOptions& options, std::vect
       }
     }
   };
-  if (options.thread_pool) {
-    options.thread_pool->ParallelFor(static_cast<int64_t>(n), 1, compile);
+  if (options.thread_pool && n > 1) {
+    // Clusters are taken one at a time from a shared counter rather than in fixed halves: their
+    // compile times differ widely (a reduction with exp and log against a single Mul).
+    std::atomic<int64_t> next{0};
+    const int64_t workers = std::min<int64_t>(options.thread_pool->num_threads(), static_cast<int64_t>(n));
+    options.thread_pool->ParallelFor(workers, 1, [&](int64_t, int64_t) {
+      for (int64_t c = next++; c < static_cast<int64_t>(n); c = next++) compile(c, c + 1);
+    });
   } else {
     compile(0, static_cast<int64_t>(n));
   }
