@@ -303,28 +303,26 @@ Status Executable::CompileFusedClusters(const CompileOptions& options, std::vect
   const size_t n = clusters->size();
   compiled->resize(n);
   std::vector<Status> statuses(n);
-  auto compile = [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c) {
-      const FusionCluster& cluster = (*clusters)[c];
-      if (cluster.outputs.empty()) continue;  // only waited on (a cond's pivot): nothing to compute, no step
-      StatusOr<std::unique_ptr<FusedStep>> step = CompileFusedStep(*jit, cluster, options.thread_pool);
-      if (step.ok()) {
-        (*compiled)[c] = std::move(*step);
-      } else {
-        statuses[c] = step.status().WithContext("compiling the fused kernel of node " + cluster.nodes.back()->DebugName());
-      }
+  auto compile = [&](size_t c) {
+    const FusionCluster& cluster = (*clusters)[c];
+    if (cluster.outputs.empty()) return;  // only waited on (a cond's pivot): nothing to compute, no step
+    StatusOr<std::unique_ptr<FusedStep>> step = CompileFusedStep(*jit, cluster, options.thread_pool);
+    if (step.ok()) {
+      (*compiled)[c] = std::move(*step);
+    } else {
+      statuses[c] = step.status().WithContext("compiling the fused kernel of node " + cluster.nodes.back()->DebugName());
     }
   };
   if (options.thread_pool && n > 1) {
     // Clusters are taken one at a time from a shared counter rather than in fixed halves: their
     // compile times differ widely (a reduction with exp and log against a single Mul).
-    std::atomic<int64_t> next{0};
+    std::atomic<size_t> next{0};
     const int64_t workers = std::min<int64_t>(options.thread_pool->num_threads(), static_cast<int64_t>(n));
     options.thread_pool->ParallelFor(workers, 1, [&](int64_t, int64_t) {
-      for (int64_t c = next++; c < static_cast<int64_t>(n); c = next++) compile(c, c + 1);
+      for (size_t c = next++; c < n; c = next++) compile(c);
     });
   } else {
-    compile(0, static_cast<int64_t>(n));
+    for (size_t c = 0; c < n; ++c) compile(c);
   }
   for (size_t c = 0; c < n; ++c) {
     KILN_RETURN_IF_ERROR(statuses[c]);

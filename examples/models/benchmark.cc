@@ -49,38 +49,53 @@ Status TimedRun(Session& sess, const FeedDict& feeds, const std::vector<Output>&
 
 }  // namespace
 
-StatusOr<TrainResult> RunBenchmarkSteps(Session& sess, const Operation& train_op, const Output& loss,
-                                        const FeedDict& feeds, int64_t batch, const BenchmarkSettings& settings) {
+namespace {
+
+// sess.Run(feeds, fetches, targets) settings.warmup_steps times (at least once: the first run
+// compiles) and then settings.timed_steps times, each timed into `result`'s benchmark. Calls
+// after_run(run, outputs) after each run. `what` names the run in the error for a signature
+// compiled before the benchmark.
+template <typename AfterRun>
+Status TimeRuns(Session& sess, const FeedDict& feeds, const std::vector<Output>& fetches,
+                const std::vector<Operation>& targets, const BenchmarkSettings& settings, const char* what,
+                TrainResult& result, AfterRun after_run) {
   using Clock = std::chrono::steady_clock;
-  if (settings.inference) return Unimplemented("benchmark: this model has no inference benchmark (classifiers only)");
-  TrainResult result{.has_accuracy = false};
   BenchmarkResult& bench = result.benchmark;
-  bench.batch = batch;
-  const std::vector<Output> fetches = {loss};
-  const std::vector<Operation> targets = {train_op};
   std::vector<Tensor> out;
   const int64_t warmup = std::max<int64_t>(1, settings.warmup_steps);
   const int compiled_before = sess.num_compiled();
   auto start = Clock::now();
-  for (int64_t step = 0; step < warmup + settings.timed_steps; ++step) {
-    auto step_start = Clock::now();
-    KILN_RETURN_IF_ERROR(TimedRun(sess, feeds, fetches, targets, &out, settings.profile && step >= warmup, bench));
-    double seconds = std::chrono::duration<double>(Clock::now() - step_start).count();
-    if (step == 0) {
+  for (int64_t run = 0; run < warmup + settings.timed_steps; ++run) {
+    auto run_start = Clock::now();
+    KILN_RETURN_IF_ERROR(TimedRun(sess, feeds, fetches, targets, &out, settings.profile && run >= warmup, bench));
+    double seconds = std::chrono::duration<double>(Clock::now() - run_start).count();
+    if (run == 0) {
       // Session compiles on the first run of a signature; an earlier run of the same signature would
       // have hidden the compile from us.
-      if (sess.num_compiled() == compiled_before) {
-        return Internal("benchmark: the training step was compiled before the benchmark");
-      }
+      if (sess.num_compiled() == compiled_before) return Internal(std::string("benchmark: ") + what + " was compiled before the benchmark");
       bench.compile_seconds = sess.last_compile().seconds;
       bench.flops_per_step = CountFlops(*sess.last_compile().graph);
-      result.first_loss = out[0].scalar<float>();
     }
-    if (step >= warmup) bench.step_seconds.push_back(seconds);
-    result.final_loss = out[0].scalar<float>();
+    if (run >= warmup) bench.step_seconds.push_back(seconds);
     ++result.steps;
+    after_run(run, out);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<TrainResult> RunBenchmarkSteps(Session& sess, const Operation& train_op, const Output& loss,
+                                        const FeedDict& feeds, int64_t batch, const BenchmarkSettings& settings) {
+  if (settings.inference) return Unimplemented("benchmark: this model has no inference benchmark (classifiers only)");
+  TrainResult result{.has_accuracy = false};
+  result.benchmark.batch = batch;
+  KILN_RETURN_IF_ERROR(TimeRuns(sess, feeds, {loss}, {train_op}, settings, "the training step", result,
+                                [&](int64_t run, const std::vector<Tensor>& out) {
+                                  if (run == 0) result.first_loss = out[0].scalar<float>();
+                                  result.final_loss = out[0].scalar<float>();
+                                }));
   return result;
 }
 
@@ -90,29 +105,11 @@ namespace {
 // reused, each run timed on its own (runs take microseconds at batch 1).
 StatusOr<TrainResult> BenchmarkInference(Session& sess, const Output& accuracy, const FeedDict& feeds, int64_t batch,
                                          const BenchmarkSettings& settings) {
-  using Clock = std::chrono::steady_clock;
   TrainResult result;
-  BenchmarkResult& bench = result.benchmark;
-  bench.batch = batch;
-  const std::vector<Output> fetches = {accuracy};
-  std::vector<Tensor> out;
-  const int compiled_before = sess.num_compiled();
-  const int64_t warmup = std::max<int64_t>(1, settings.warmup_steps);
-  auto start = Clock::now();
-  for (int64_t run = 0; run < warmup + settings.timed_steps; ++run) {
-    auto run_start = Clock::now();
-    KILN_RETURN_IF_ERROR(TimedRun(sess, feeds, fetches, {}, &out, settings.profile && run >= warmup, bench));
-    double seconds = std::chrono::duration<double>(Clock::now() - run_start).count();
-    if (run == 0) {
-      if (sess.num_compiled() == compiled_before) return Internal("benchmark: the forward pass was compiled before");
-      bench.compile_seconds = sess.last_compile().seconds;
-      bench.flops_per_step = CountFlops(*sess.last_compile().graph);
-    }
-    if (run >= warmup) bench.step_seconds.push_back(seconds);
-    ++result.steps;
-  }
-  result.test_accuracy = out[0].scalar<float>();  // on random data: only a check that it ran
-  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.benchmark.batch = batch;
+  // On random data the accuracy only shows that the run happened.
+  KILN_RETURN_IF_ERROR(TimeRuns(sess, feeds, {accuracy}, {}, settings, "the forward pass", result,
+                                [&](int64_t, const std::vector<Tensor>& out) { result.test_accuracy = out[0].scalar<float>(); }));
   return result;
 }
 

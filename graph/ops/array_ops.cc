@@ -99,53 +99,38 @@ void FillRun(char* out, const char* value, int64_t count, int64_t elem) {
   }
 }
 
-// Output rows (all dims but the last) are walked with the input's strides (0 along broadcast
-// dims); each row is one memcpy of an input row, or a fill when the last dim is broadcast too.
+// Output rows (all dims but the last) are walked with a BroadcastCursor over the leading dims;
+// each row is one memcpy of an input row, or a fill when the last dim is broadcast too.
 // A row-wise walk, not an element-wise one: mean_grad/variance_grad broadcast [1, C] to [N, C] in
 // every batch-norm backward pass.
 Status BroadcastToKernel(KernelContext& c) {
   const std::vector<int64_t>& out_dims = c.output(0).dims();
   const std::vector<int64_t>& in_dims = c.input(0).dims();
-  const int rank = static_cast<int>(out_dims.size());
   const int64_t n = c.output(0).num_elements();
-  const char* in = static_cast<const char*>(c.input(0).raw_data());
-  char* out = static_cast<char*>(c.output(0).raw_data());
-  const int64_t elem = DataTypeSize(c.output(0).dtype());
-  if (c.output(0).dtype() == DT_STRING || rank == 0 || rank > 8 || n == 0) {
+  if (n == 0) return OkStatus();
+  if (c.output(0).dtype() == DT_STRING) {  // objects: assigned one by one
     BroadcastCursor from(out_dims, in_dims);
     for (int64_t i = 0; i < n; ++i, from.Next()) {
-      if (c.output(0).dtype() == DT_STRING) {
-        c.output(0).data<std::string>()[i] = c.input(0).data<std::string>()[from.offset()];
-      } else {
-        std::memcpy(out + i * elem, in + from.offset() * elem, elem);
-      }
+      c.output(0).data<std::string>()[i] = c.input(0).data<std::string>()[from.offset()];
     }
     return OkStatus();
   }
-  int64_t stride[8], idx[8] = {};
-  int64_t s = 1;
-  for (int d = rank - 1; d >= 0; --d) {
-    int in_d = d - (rank - static_cast<int>(in_dims.size()));
-    int64_t dim = in_d >= 0 ? in_dims[in_d] : 1;
-    stride[d] = dim == 1 && out_dims[d] != 1 ? 0 : s;
-    s *= dim;
+  const char* in = static_cast<const char*>(c.input(0).raw_data());
+  char* out = static_cast<char*>(c.output(0).raw_data());
+  const int64_t elem = DataTypeSize(c.output(0).dtype());
+  if (out_dims.empty()) {  // a scalar to a scalar
+    std::memcpy(out, in, elem);
+    return OkStatus();
   }
-  const int64_t inner = out_dims[rank - 1], rows = n / inner;
-  int64_t offset = 0;
-  for (int64_t r = 0; r < rows; ++r) {
+  const int64_t inner = out_dims.back(), rows = n / inner;
+  const bool inner_broadcast = in_dims.empty() || (in_dims.back() == 1 && inner != 1);
+  BroadcastCursor row(out_dims, in_dims, static_cast<int>(out_dims.size()) - 1);
+  for (int64_t r = 0; r < rows; ++r, row.Next()) {
     char* dst = out + r * inner * elem;
-    if (stride[rank - 1] == 0) {
-      FillRun(dst, in + offset * elem, inner, elem);
+    if (inner_broadcast) {
+      FillRun(dst, in + row.offset() * elem, inner, elem);
     } else {
-      std::memcpy(dst, in + offset * elem, inner * elem);
-    }
-    for (int d = rank - 2; d >= 0; --d) {
-      if (++idx[d] < out_dims[d]) {
-        offset += stride[d];
-        break;
-      }
-      offset -= stride[d] * (out_dims[d] - 1);
-      idx[d] = 0;
+      std::memcpy(dst, in + row.offset() * elem, inner * elem);
     }
   }
   return OkStatus();

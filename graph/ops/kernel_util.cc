@@ -8,8 +8,9 @@ std::vector<int64_t> RowMajorStrides(const std::vector<int64_t>& dims) {
   return s;
 }
 
-BroadcastCursor::BroadcastCursor(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims)
-    : rank_(static_cast<int>(out_dims.size())), out_dims_(out_dims.data()) {
+BroadcastCursor::BroadcastCursor(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims,
+                                 int outer_dims)
+    : rank_(outer_dims >= 0 ? outer_dims : static_cast<int>(out_dims.size())), out_dims_(out_dims.data()) {
   int64_t* state = inline_.data();
   if (rank_ > kInlineRank) {
     heap_.assign(2 * rank_, 0);
@@ -18,10 +19,11 @@ BroadcastCursor::BroadcastCursor(const std::vector<int64_t>& out_dims, const std
   strides_ = state;
   idx_ = state + rank_;
   // The input's row-major strides, right-aligned to the output's dims; broadcast dims step 0.
-  int lead = rank_ - static_cast<int>(in_dims.size());
+  // Only the walked (leading) dims keep theirs.
+  int lead = static_cast<int>(out_dims.size()) - static_cast<int>(in_dims.size());
   int64_t stride = 1;
   for (int i = static_cast<int>(in_dims.size()) - 1; i >= 0; --i) {
-    strides_[lead + i] = in_dims[i] == 1 ? 0 : stride;
+    if (lead + i < rank_) strides_[lead + i] = in_dims[i] == 1 ? 0 : stride;
     stride *= in_dims[i];
   }
 }

@@ -41,7 +41,9 @@ Status DispatchAll(DataType dtype, std::string_view what, F&& f) {
 class BroadcastCursor {
  public:
   // out_dims is read in place: it must outlive the cursor (kernels pass a tensor's dims()).
-  BroadcastCursor(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims);
+  // With outer_dims >= 0 the cursor walks only the first outer_dims of out_dims, a whole block of
+  // the remaining dims per Next(); offset() is then the input offset of the block's first element.
+  BroadcastCursor(const std::vector<int64_t>& out_dims, const std::vector<int64_t>& in_dims, int outer_dims = -1);
   BroadcastCursor(const BroadcastCursor&) = delete;
   BroadcastCursor& operator=(const BroadcastCursor&) = delete;
   int64_t offset() const { return offset_; }
