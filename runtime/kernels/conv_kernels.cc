@@ -123,18 +123,18 @@ bool UseDirect(int64_t channels) {
 }
 
 // What the three kernels share: geometry, pool, and for im2col the panel size and one panel buffer
-// per chunk; for the direct kernels a packed filter and a row of zeros (as wide as the input
-// channels of the convolution they run) for taps outside the image.
+// per chunk; for the direct kernels a packed filter and, per chunk, the zeroed scratch of the
+// padded input rows (direct_conv::ForwardScratchSize of the convolution they run).
 template <typename T>
 class ConvKernelBase : public LibraryKernel {
  protected:
   ConvKernelBase(const ConvDims& d, ThreadPool* pool, int64_t work_items, bool direct, int64_t packed_size = 0,
-                 int64_t zeros = 0)
+                 int64_t scratch = 0)
       : d_(d), pool_(pool), panel_rows_(PanelRows(d)), direct_(direct) {
     chunks_ = ChunkCount(pool, work_items);
     if (direct) {
       packed_.resize(packed_size);
-      zeros_.assign(zeros, 0.0f);
+      scratch_.assign(chunks_, std::vector<float>(scratch, 0.0f));
     } else if (!IsPointwise(d)) {
       panels_.assign(chunks_, std::vector<T>(panel_rows_ * d.patch_size()));
     }
@@ -146,7 +146,8 @@ class ConvKernelBase : public LibraryKernel {
   bool direct_;
   int chunks_;
   std::vector<std::vector<T>> panels_;
-  std::vector<float> packed_, zeros_;
+  std::vector<float> packed_;
+  std::vector<std::vector<float>> scratch_;
 };
 
 template <typename T>
@@ -156,7 +157,7 @@ class Conv2DKernel final : public ConvKernelBase<T> {
  public:
   Conv2DKernel(const ConvDims& d, ThreadPool* pool)
       : Base(d, pool, UseDirect<T>(d.o) ? d.n * d.oh : NumPanels(d, d.patches()), UseDirect<T>(d.o),
-             d.kh * d.kw * d.c * direct_conv::PackedWidth(d.o), d.c) {}
+             d.kh * d.kw * d.c * direct_conv::PackedWidth(d.o), direct_conv::ForwardScratchSize(d)) {}
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
     const T* input = static_cast<const T*>(buffers[0]);
@@ -165,8 +166,8 @@ class Conv2DKernel final : public ConvKernelBase<T> {
     if constexpr (std::is_same_v<T, float>) {
       if (this->direct_) {
         direct_conv::PackFilter(d, filter, this->packed_.data());
-        ForEachChunk(this->pool_, this->chunks_, d.n * d.oh, [&](int, int64_t r0, int64_t r1) {
-          direct_conv::Forward(d, input, this->packed_.data(), this->zeros_.data(), out, r0, r1);
+        ForEachChunk(this->pool_, this->chunks_, d.n * d.oh, [&](int chunk, int64_t r0, int64_t r1) {
+          direct_conv::Forward(d, input, this->packed_.data(), this->scratch_[chunk].data(), out, r0, r1);
         });
         return OkStatus();
       }
@@ -259,7 +260,8 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
 
  public:
   Conv2DBackpropInputKernel(const ConvDims& d, ThreadPool* pool)
-      : Base(d, pool, Direct(d) ? d.n * d.h : d.n, Direct(d), d.kh * d.kw * d.o * direct_conv::PackedWidth(d.c), d.o) {}
+      : Base(d, pool, Direct(d) ? d.n * d.h : d.n, Direct(d), d.kh * d.kw * d.o * direct_conv::PackedWidth(d.c),
+             direct_conv::ForwardScratchSize(direct_conv::InputGradientAsConvolution(d))) {}
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
     const T* filter = static_cast<const T*>(buffers[1]);
@@ -270,8 +272,8 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
         // The stride-1 input gradient is a convolution of dy with the flipped, transposed filter.
         const ConvDims t = direct_conv::InputGradientAsConvolution(d);
         direct_conv::PackFlippedTransposedFilter(d, filter, this->packed_.data());
-        ForEachChunk(this->pool_, this->chunks_, d.n * d.h, [&](int, int64_t r0, int64_t r1) {
-          direct_conv::Forward(t, dy, this->packed_.data(), this->zeros_.data(), dx, r0, r1);
+        ForEachChunk(this->pool_, this->chunks_, d.n * d.h, [&](int chunk, int64_t r0, int64_t r1) {
+          direct_conv::Forward(t, dy, this->packed_.data(), this->scratch_[chunk].data(), dx, r0, r1);
         });
         return OkStatus();
       }

@@ -10,7 +10,7 @@
 //   filter gradient: dw[tap, ci, 0:o] = sum over pixels of x[pixel + tap, ci] * dy[pixel, 0:o],
 //     a block of input channels x all output channels in registers while the pixels stream by;
 //   input gradient (stride 1): the forward kernel on dy with the filter flipped and transposed.
-// Out-of-image taps read a row of zeros, so borders need no special case. Each forward or
+// Input rows are laid out with their padding around them, so borders need no special case. Each forward or
 // input-gradient output is computed by one thread in a fixed order, and filter gradients are summed
 // per image block in a fixed order: results do not depend on the thread count.
 //
@@ -38,13 +38,22 @@ void PackFilter(const ConvDims& d, const float* filter, float* packed);
 // packed[ky][kx][co][0:PackedWidth(c)] = filter[kh-1-ky][kw-1-kx][0:c][co].
 void PackFlippedTransposedFilter(const ConvDims& d, const float* filter, float* packed);
 
+// Floats in one padded input row of the forward kernel: every column a tap of some output pixel
+// reaches, ((ow - 1) * sw + kw) pixels of c channels, the first pad_w of them left padding.
+inline int64_t PaddedRowLength(const ConvDims& d) { return ((d.ow - 1) * d.sw + d.kw) * d.c; }
+
+// Floats of scratch Forward needs per calling thread: kh padded rows. It must be zeroed once
+// before the first call; Forward writes only the input columns, so the padding stays zero.
+inline int64_t ForwardScratchSize(const ConvDims& d) { return d.kh * PaddedRowLength(d); }
+
 // The geometry of that convolution: input dy [n, oh, ow, o], output dx [n, h, w, c].
 ConvDims InputGradientAsConvolution(const ConvDims& d);
 
 // Output rows [r0, r1) (row r is image r / oh, output row r % oh) of the convolution `d` with a
-// packed filter. `zeros` holds at least d.c zero floats. Requires d.o <= kMaxChannels.
-void Forward(const ConvDims& d, const float* input, const float* packed, const float* zeros, float* output,
-             int64_t r0, int64_t r1);
+// packed filter. `scratch`: ForwardScratchSize(d) floats, zeroed once, for this thread alone.
+// Requires d.o <= kMaxChannels.
+void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
+             int64_t r1);
 
 // partial[ky][kx][ci][0:PackedWidth(o)] += the filter gradient over images [b0, b1); lanes past o
 // stay as they were. Requires d.o <= kMaxChannels.

@@ -25,51 +25,96 @@ inline __m256i LaneMask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), lanes);
 }
 
-// V vectors of output channels (o <= 8V) for P output pixels at a time.
+// The input rows of one output row as padded rows: row ky of the scratch holds input row iy with
+// pad_w columns of zeros before it and zeros after it out to the last column a tap reaches. The
+// padding columns are zeroed when the kernel is built and never written, so laying out a row copies
+// only its w * C input values. When no tap reaches outside the row (no left padding, the last tap
+// inside), the input row itself is used.
+class RowSource {
+ public:
+  RowSource(const ConvDims& d, float* scratch)
+      : d_(d), scratch_(scratch), length_(PaddedRowLength(d)),
+        copy_(Max(0, Min(d.w, PaddedRowLength(d) / d.c - d.pad_w)) * d.c),
+        in_place_(d.pad_w == 0 && PaddedRowLength(d) <= d.w * d.c) {}
+
+  // Lays out input row iy of image b as padded row ky.
+  void Load(const float* input, int64_t b, int64_t iy, int64_t ky) const {
+    if (!in_place_) CopyFloats(scratch_ + ky * length_ + d_.pad_w * d_.c, InputRow(input, b, iy), copy_);
+  }
+  // Padded row ky, once loaded.
+  const float* Row(const float* input, int64_t b, int64_t iy, int64_t ky) const {
+    return in_place_ ? InputRow(input, b, iy) : scratch_ + ky * length_;
+  }
+
+ private:
+  const float* InputRow(const float* input, int64_t b, int64_t iy) const {
+    return input + (b * d_.h + iy) * d_.w * d_.c;
+  }
+  // A plain vector copy: the rows are short (28 to 900 floats), and this file calls no library function.
+  static void CopyFloats(float* dst, const float* src, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
+    for (; i < n; ++i) dst[i] = src[i];
+  }
+
+  const ConvDims& d_;
+  float* scratch_;
+  int64_t length_, copy_;
+  bool in_place_;
+};
+
+// V vectors of output channels (o <= 8V) for P output pixels at a time. The kh input rows an output
+// row reads are first laid out as padded rows (RowSource), so that each pixel's taps along a kernel
+// row are one contiguous run of kw * C floats, matched by a contiguous run of packed filter rows:
+// the inner loop has no bounds tests and no per-tap set-up, which for the few input channels of
+// first layers had cost more than the multiply-adds.
 template <int V>
-void ForwardRows(const ConvDims& d, const float* input, const float* packed, const float* zeros, float* output,
+void ForwardRows(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output,
                  int64_t r0, int64_t r1) {
-  constexpr int P = V <= 2 ? 4 : 3;  // P * V accumulators, at most 12 of the 16 vector registers
-  const int64_t C = d.c, width = 8 * V, last = d.o - 8 * (V - 1);
+  constexpr int P = V == 1 ? 8 : V == 2 ? 6 : V == 3 ? 4 : 3;  // P * V accumulators, at most 12 of 16 registers
+  const int64_t C = d.c, width = 8 * V, last = d.o - 8 * (V - 1), run = d.kw * C, step = d.sw * C;
   const __m256i last_mask = LaneMask(last);
+  const RowSource rows(d, scratch);
   for (int64_t r = r0; r < r1; ++r) {
     const int64_t b = r / d.oh, oy = r % d.oh;
     float* out_row = output + r * d.ow * d.o;
     const int64_t ky0 = Max(0, d.pad_h - oy * d.sh), ky1 = Min(d.kh, d.h + d.pad_h - oy * d.sh);
+    const int64_t iy0 = oy * d.sh - d.pad_h;
+    for (int64_t ky = ky0; ky < ky1; ++ky) rows.Load(input, b, iy0 + ky, ky);
     for (int64_t ox0 = 0; ox0 < d.ow; ox0 += P) {
       const int64_t pixels = Min(P, d.ow - ox0);
       __m256 acc[P][V];
+      #pragma GCC unroll 16
       for (int p = 0; p < P; ++p) {
+        #pragma GCC unroll 16
         for (int v = 0; v < V; ++v) acc[p][v] = _mm256_setzero_ps();
       }
       for (int64_t ky = ky0; ky < ky1; ++ky) {
-        const float* in_row = input + (b * d.h + oy * d.sh - d.pad_h + ky) * d.w * C;
-        for (int64_t kx = 0; kx < d.kw; ++kx) {
-          const float* src[P];
-          bool any_inside = false;
+        // Pixels past the row's end re-read the last pixel's taps; their sums are not stored.
+        const float* row = rows.Row(input, b, iy0 + ky, ky);
+        const float* src[P];
+        #pragma GCC unroll 16
+        for (int p = 0; p < P; ++p) src[p] = row + (ox0 + Min(p, pixels - 1)) * step;
+        const float* w = packed + ky * run * width;
+        for (int64_t j = 0; j < run; ++j, w += width) {
+          __m256 wv[V];
+          #pragma GCC unroll 16
+          for (int v = 0; v < V; ++v) wv[v] = _mm256_loadu_ps(w + 8 * v);
+          #pragma GCC unroll 16
           for (int p = 0; p < P; ++p) {
-            int64_t ix = (ox0 + p) * d.sw - d.pad_w + kx;
-            bool inside = p < pixels && ix >= 0 && ix < d.w;
-            src[p] = inside ? in_row + ix * C : zeros;
-            any_inside |= inside;
-          }
-          if (!any_inside) continue;  // the whole block's tap is padding (wide borders of a full convolution)
-          const float* w = packed + (ky * d.kw + kx) * C * width;
-          for (int64_t ci = 0; ci < C; ++ci, w += width) {
-            __m256 wv[V];
-            for (int v = 0; v < V; ++v) wv[v] = _mm256_loadu_ps(w + 8 * v);
-            for (int p = 0; p < P; ++p) {
-              __m256 x = _mm256_broadcast_ss(src[p] + ci);
-              for (int v = 0; v < V; ++v) acc[p][v] = _mm256_fmadd_ps(x, wv[v], acc[p][v]);
-            }
+            __m256 x = _mm256_broadcast_ss(src[p] + j);
+            #pragma GCC unroll 16
+            for (int v = 0; v < V; ++v) acc[p][v] = _mm256_fmadd_ps(x, wv[v], acc[p][v]);
           }
         }
       }
       // A constant trip count with a test inside, not `p < pixels`: indexing acc by a run-time
       // value would force it out of registers for the whole block.
+      #pragma GCC unroll 16
       for (int p = 0; p < P; ++p) {
         if (p >= pixels) break;
         float* dst = out_row + (ox0 + p) * d.o;
+        #pragma GCC unroll 16
         for (int v = 0; v + 1 < V; ++v) _mm256_storeu_ps(dst + 8 * v, acc[p][v]);
         if (last == 8) {
           _mm256_storeu_ps(dst + 8 * (V - 1), acc[p][V - 1]);
@@ -94,18 +139,24 @@ void FilterGradientBlock(const ConvDims& d, const float* input, const float* dy,
   const int64_t oy0 = Max(0, CeilDiv(d.pad_h - ky, d.sh)), oy1 = Min(d.oh, FloorDiv(d.h - 1 + d.pad_h - ky, d.sh) + 1);
   const int64_t ox0 = Max(0, CeilDiv(d.pad_w - kx, d.sw)), ox1 = Min(d.ow, FloorDiv(d.w - 1 + d.pad_w - kx, d.sw) + 1);
   __m256 acc[U][CB][V];
+  #pragma GCC unroll 16
   for (int u = 0; u < U; ++u) {
+    #pragma GCC unroll 16
     for (int j = 0; j < CB; ++j) {
+      #pragma GCC unroll 16
       for (int v = 0; v < V; ++v) acc[u][j][v] = _mm256_setzero_ps();
     }
   }
   // Adds pixel (x, g) into accumulator set u.
   auto add_pixel = [&](int u, const float* x, const float* g) __attribute__((always_inline)) {
     __m256 gv[V];
+    #pragma GCC unroll 16
     for (int v = 0; v + 1 < V; ++v) gv[v] = _mm256_loadu_ps(g + 8 * v);
     gv[V - 1] = last == 8 ? _mm256_loadu_ps(g + 8 * (V - 1)) : _mm256_maskload_ps(g + 8 * (V - 1), last_mask);
+    #pragma GCC unroll 16
     for (int j = 0; j < CB; ++j) {
       __m256 xb = _mm256_broadcast_ss(x + j);
+      #pragma GCC unroll 16
       for (int v = 0; v < V; ++v) acc[u][j][v] = _mm256_fmadd_ps(xb, gv[v], acc[u][j][v]);
     }
   };
@@ -115,14 +166,18 @@ void FilterGradientBlock(const ConvDims& d, const float* input, const float* dy,
     const float* g = dy + ((b * d.oh + oy) * d.ow + ox0) * d.o;
     int64_t ox = ox0;
     for (; ox + U <= ox1; ox += U, x += U * x_step, g += U * d.o) {
+      #pragma GCC unroll 16
       for (int u = 0; u < U; ++u) add_pixel(u, x + u * x_step, g + u * d.o);
     }
     for (; ox < ox1; ++ox, x += x_step, g += d.o) add_pixel(0, x, g);
   }
   float* out = partial + ((ky * d.kw + kx) * C + ci0) * width;
+  #pragma GCC unroll 16
   for (int j = 0; j < CB; ++j) {
+    #pragma GCC unroll 16
     for (int v = 0; v < V; ++v) {
       __m256 sum = acc[0][j][v];
+      #pragma GCC unroll 16
       for (int u = 1; u < U; ++u) sum = _mm256_add_ps(sum, acc[u][j][v]);
       float* p = out + j * width + 8 * v;
       _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), sum));
@@ -153,13 +208,13 @@ void FilterGradientImages(const ConvDims& d, const float* input, const float* dy
 
 }  // namespace
 
-void Forward(const ConvDims& d, const float* input, const float* packed, const float* zeros, float* output, int64_t r0,
+void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
              int64_t r1) {
   switch ((d.o + 7) / 8) {
-    case 1: return ForwardRows<1>(d, input, packed, zeros, output, r0, r1);
-    case 2: return ForwardRows<2>(d, input, packed, zeros, output, r0, r1);
-    case 3: return ForwardRows<3>(d, input, packed, zeros, output, r0, r1);
-    default: return ForwardRows<4>(d, input, packed, zeros, output, r0, r1);
+    case 1: return ForwardRows<1>(d, input, packed, scratch, output, r0, r1);
+    case 2: return ForwardRows<2>(d, input, packed, scratch, output, r0, r1);
+    case 3: return ForwardRows<3>(d, input, packed, scratch, output, r0, r1);
+    default: return ForwardRows<4>(d, input, packed, scratch, output, r0, r1);
   }
 }
 
@@ -178,7 +233,7 @@ void FilterGradient(const ConvDims& d, const float* input, const float* dy, floa
 
 namespace kiln::direct_conv {
 
-void Forward(const ConvDims&, const float*, const float*, const float*, float*, int64_t, int64_t) {}
+void Forward(const ConvDims&, const float*, const float*, float*, float*, int64_t, int64_t) {}
 void FilterGradient(const ConvDims&, const float*, const float*, float*, int64_t, int64_t) {}
 
 }  // namespace kiln::direct_conv

@@ -66,7 +66,9 @@ TEST_F(LibraryKernelsTest, ConvolutionMatchesReferenceForOddStridesPaddingAndPoi
 TEST_F(LibraryKernelsTest, DirectConvolutionMatchesReferenceOnEdgeGeometries) {
   // Float layers with at most 32 output channels take the direct kernels on AVX2 hosts: channel
   // counts that fill 1 to 4 vectors exactly or partly, even filters with uneven padding, strides
-  // (whose input gradient stays on im2col), filters as large as the image, more threads than rows.
+  // (whose input gradient stays on im2col), filters as large as the image, more threads than rows,
+  // rows whose width is no multiple of the pixel block, strided VALID layers whose last input
+  // columns no tap reaches (padded rows copy only what taps read).
   CheckConv({2, 9, 7, 3}, {4, 2, 3, 5}, 1, "SAME", DT_FLOAT, 2);
   CheckConv({1, 8, 8, 2}, {4, 2, 2, 3}, 3, "SAME", DT_FLOAT, 2);
   CheckConv({3, 5, 6, 2}, {5, 6, 2, 12}, 1, "VALID", DT_FLOAT, 3);
@@ -74,6 +76,9 @@ TEST_F(LibraryKernelsTest, DirectConvolutionMatchesReferenceOnEdgeGeometries) {
   CheckConv({2, 7, 9, 32}, {3, 3, 32, 32}, 1, "SAME", DT_FLOAT, 2);
   CheckConv({2, 7, 9, 8}, {3, 3, 8, 16}, 2, "VALID", DT_FLOAT, 2);
   CheckConv({1, 6, 6, 2}, {3, 3, 2, 2}, 1, "SAME", DT_FLOAT, 4);
+  CheckConv({2, 11, 13, 1}, {5, 5, 1, 4}, 1, "SAME", DT_FLOAT, 2);
+  CheckConv({2, 10, 12, 3}, {3, 3, 3, 7}, 2, "VALID", DT_FLOAT, 2);
+  CheckConv({1, 9, 9, 5}, {2, 3, 5, 9}, 1, "VALID", DT_FLOAT, 2);
 }
 
 TEST_F(LibraryKernelsTest, FloatConvolutionsTooWideForTheDirectKernelsMatchReference) {
