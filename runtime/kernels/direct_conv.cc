@@ -10,26 +10,34 @@ namespace kiln::direct_conv {
 
 bool Available() { return gemm_internal::HostHasAvx2Fma(); }
 
-void PackFilter(const ConvDims& d, const float* filter, float* packed) {
-  const int64_t width = PackedWidth(d.o), rows = d.kh * d.kw * d.c;
-  for (int64_t r = 0; r < rows; ++r) {
-    std::copy_n(filter + r * d.o, d.o, packed + r * width);
-    std::fill(packed + r * width + d.o, packed + (r + 1) * width, 0.0f);
+namespace {
+
+// packed = the [rows][o] matrix value(r, co) in groups of kMaxChannels columns, each group's rows
+// PackedWidth(group) floats wide with zeros past the group's last column.
+template <typename Value>
+void PackGroups(int64_t rows, int64_t o, float* packed, Value value) {
+  for (int64_t g = 0; g * kMaxChannels < o; ++g) {
+    const int64_t first = g * kMaxChannels, og = std::min(kMaxChannels, o - first), width = PackedWidth(og);
+    float* group = packed + rows * first;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t co = 0; co < og; ++co) group[r * width + co] = value(r, first + co);
+      std::fill(group + r * width + og, group + (r + 1) * width, 0.0f);
+    }
   }
 }
 
+}  // namespace
+
+void PackFilter(const ConvDims& d, const float* filter, float* packed) {
+  PackGroups(d.kh * d.kw * d.c, d.o, packed, [&](int64_t r, int64_t co) { return filter[r * d.o + co]; });
+}
+
 void PackFlippedTransposedFilter(const ConvDims& d, const float* filter, float* packed) {
-  const int64_t width = PackedWidth(d.c);
-  for (int64_t ky = 0; ky < d.kh; ++ky) {
-    for (int64_t kx = 0; kx < d.kw; ++kx) {
-      const float* tap = filter + ((d.kh - 1 - ky) * d.kw + (d.kw - 1 - kx)) * d.c * d.o;  // [c][o]
-      for (int64_t co = 0; co < d.o; ++co) {
-        float* row = packed + ((ky * d.kw + kx) * d.o + co) * width;
-        for (int64_t ci = 0; ci < d.c; ++ci) row[ci] = tap[ci * d.o + co];
-        std::fill(row + d.c, row + width, 0.0f);
-      }
-    }
-  }
+  // Row (ky, kx, co) of the packed filter, column ci: filter[kh-1-ky][kw-1-kx][ci][co].
+  PackGroups(d.kh * d.kw * d.o, d.c, packed, [&](int64_t r, int64_t ci) {
+    const int64_t co = r % d.o, tap = r / d.o, ky = tap / d.kw, kx = tap % d.kw;
+    return filter[(((d.kh - 1 - ky) * d.kw + (d.kw - 1 - kx)) * d.c + ci) * d.o + co];
+  });
 }
 
 ConvDims InputGradientAsConvolution(const ConvDims& d) {

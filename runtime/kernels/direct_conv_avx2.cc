@@ -37,13 +37,12 @@ class RowSource {
         copy_(Max(0, Min(d.w, PaddedRowLength(d) / d.c - d.pad_w)) * d.c),
         in_place_(d.pad_w == 0 && PaddedRowLength(d) <= d.w * d.c) {}
 
-  // Lays out input row iy of image b as padded row ky.
-  void Load(const float* input, int64_t b, int64_t iy, int64_t ky) const {
-    if (!in_place_) CopyFloats(scratch_ + ky * length_ + d_.pad_w * d_.c, InputRow(input, b, iy), copy_);
-  }
-  // Padded row ky, once loaded.
-  const float* Row(const float* input, int64_t b, int64_t iy, int64_t ky) const {
-    return in_place_ ? InputRow(input, b, iy) : scratch_ + ky * length_;
+  // Lays out input row iy of image b as padded row ky, and returns that row.
+  const float* Load(const float* input, int64_t b, int64_t iy, int64_t ky) const {
+    if (in_place_) return InputRow(input, b, iy);
+    float* dst = scratch_ + ky * length_;
+    CopyFloats(dst + d_.pad_w * d_.c, InputRow(input, b, iy), copy_);
+    return dst;
   }
 
  private:
@@ -63,77 +62,70 @@ class RowSource {
   bool in_place_;
 };
 
-// V vectors of output channels (o <= 8V) for P output pixels at a time. The kh input rows an output
-// row reads are first laid out as padded rows (RowSource), so that each pixel's taps along a kernel
-// row are one contiguous run of kw * C floats, matched by a contiguous run of packed filter rows:
-// the inner loop has no bounds tests and no per-tap set-up, which for the few input channels of
-// first layers had cost more than the multiply-adds.
+// One output row of one group of output channels: V vectors of them (og <= 8V channels, starting
+// at `out`, pixels d.o floats apart) for P output pixels at a time. `rows[ky]` are the padded input
+// rows (RowSource) for the taps ky in [ky0, ky1): each pixel's taps along a kernel row are one
+// contiguous run of kw * C floats, matched by a contiguous run of the group's packed filter rows,
+// so the inner loop has no bounds tests and no per-tap set-up (which, for the few input channels
+// of first layers, had cost more than the multiply-adds).
 template <int V>
-void ForwardRows(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output,
-                 int64_t r0, int64_t r1) {
+void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, int64_t ky1, const float* packed,
+                     int64_t og, float* out) {
   constexpr int P = V == 1 ? 8 : V == 2 ? 6 : V == 3 ? 4 : 3;  // P * V accumulators, at most 12 of 16 registers
-  const int64_t C = d.c, width = 8 * V, last = d.o - 8 * (V - 1), run = d.kw * C, step = d.sw * C;
+  const int64_t width = 8 * V, last = og - 8 * (V - 1), run = d.kw * d.c, step = d.sw * d.c;
   const __m256i last_mask = LaneMask(last);
-  const RowSource rows(d, scratch);
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t b = r / d.oh, oy = r % d.oh;
-    float* out_row = output + r * d.ow * d.o;
-    const int64_t ky0 = Max(0, d.pad_h - oy * d.sh), ky1 = Min(d.kh, d.h + d.pad_h - oy * d.sh);
-    const int64_t iy0 = oy * d.sh - d.pad_h;
-    for (int64_t ky = ky0; ky < ky1; ++ky) rows.Load(input, b, iy0 + ky, ky);
-    for (int64_t ox0 = 0; ox0 < d.ow; ox0 += P) {
-      const int64_t pixels = Min(P, d.ow - ox0);
-      __m256 acc[P][V];
-      #pragma GCC unroll 16
-      for (int p = 0; p < P; ++p) {
-        #pragma GCC unroll 16
-        for (int v = 0; v < V; ++v) acc[p][v] = _mm256_setzero_ps();
-      }
-      for (int64_t ky = ky0; ky < ky1; ++ky) {
-        // Pixels past the row's end re-read the last pixel's taps; their sums are not stored.
-        const float* row = rows.Row(input, b, iy0 + ky, ky);
-        const float* src[P];
-        #pragma GCC unroll 16
-        for (int p = 0; p < P; ++p) src[p] = row + (ox0 + Min(p, pixels - 1)) * step;
-        const float* w = packed + ky * run * width;
-        for (int64_t j = 0; j < run; ++j, w += width) {
-          __m256 wv[V];
-          #pragma GCC unroll 16
-          for (int v = 0; v < V; ++v) wv[v] = _mm256_loadu_ps(w + 8 * v);
-          #pragma GCC unroll 16
-          for (int p = 0; p < P; ++p) {
-            __m256 x = _mm256_broadcast_ss(src[p] + j);
-            #pragma GCC unroll 16
-            for (int v = 0; v < V; ++v) acc[p][v] = _mm256_fmadd_ps(x, wv[v], acc[p][v]);
-          }
+  for (int64_t ox0 = 0; ox0 < d.ow; ox0 += P) {
+    const int64_t pixels = Min(P, d.ow - ox0);
+    __m256 acc[P][V];
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) {
+#pragma GCC unroll 16
+      for (int v = 0; v < V; ++v) acc[p][v] = _mm256_setzero_ps();
+    }
+    for (int64_t ky = ky0; ky < ky1; ++ky) {
+      // Pixels past the row's end re-read the last pixel's taps; their sums are not stored.
+      const float* src[P];
+#pragma GCC unroll 16
+      for (int p = 0; p < P; ++p) src[p] = rows[ky] + (ox0 + Min(p, pixels - 1)) * step;
+      const float* w = packed + ky * run * width;
+      for (int64_t j = 0; j < run; ++j, w += width) {
+        __m256 wv[V];
+#pragma GCC unroll 16
+        for (int v = 0; v < V; ++v) wv[v] = _mm256_loadu_ps(w + 8 * v);
+#pragma GCC unroll 16
+        for (int p = 0; p < P; ++p) {
+          __m256 x = _mm256_broadcast_ss(src[p] + j);
+#pragma GCC unroll 16
+          for (int v = 0; v < V; ++v) acc[p][v] = _mm256_fmadd_ps(x, wv[v], acc[p][v]);
         }
       }
-      // A constant trip count with a test inside, not `p < pixels`: indexing acc by a run-time
-      // value would force it out of registers for the whole block.
-      #pragma GCC unroll 16
-      for (int p = 0; p < P; ++p) {
-        if (p >= pixels) break;
-        float* dst = out_row + (ox0 + p) * d.o;
-        #pragma GCC unroll 16
-        for (int v = 0; v + 1 < V; ++v) _mm256_storeu_ps(dst + 8 * v, acc[p][v]);
-        if (last == 8) {
-          _mm256_storeu_ps(dst + 8 * (V - 1), acc[p][V - 1]);
-        } else {
-          _mm256_maskstore_ps(dst + 8 * (V - 1), last_mask, acc[p][V - 1]);
-        }
+    }
+    // A constant trip count with a test inside, not `p < pixels`: indexing acc by a run-time
+    // value would force it out of registers for the whole block.
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) {
+      if (p >= pixels) break;
+      float* dst = out + (ox0 + p) * d.o;
+#pragma GCC unroll 16
+      for (int v = 0; v + 1 < V; ++v) _mm256_storeu_ps(dst + 8 * v, acc[p][v]);
+      if (last == 8) {
+        _mm256_storeu_ps(dst + 8 * (V - 1), acc[p][V - 1]);
+      } else {
+        _mm256_maskstore_ps(dst + 8 * (V - 1), last_mask, acc[p][V - 1]);
       }
     }
   }
 }
 
-// partial[tap][ci0 .. ci0+CB][0:8V] += sum over the tap's in-image pixels of image b of
-// x[pixel + tap, ci] * dy[pixel, 0:o], with CB input channels x V vectors in registers, U times
+// For one group of og <= 8V output channels (`dy` and `partial` point at its first column; partial
+// rows are `width` floats apart): partial[tap][ci0 .. ci0+CB][0:8V] += sum over the tap's in-image
+// pixels of image b of x[pixel + tap, ci] * dy[pixel, 0:og], with CB input channels x V vectors in registers, U times
 // over: with few channels, U pixels in flight on separate accumulators keep the FMAs from waiting
 // on each other's results (one chain per accumulator ran at the FMA latency, not its throughput).
 template <int V, int CB, int U>
-void FilterGradientBlock(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t b,
-                         int64_t ky, int64_t kx, int64_t ci0) {
-  const int64_t C = d.c, width = 8 * V, last = d.o - 8 * (V - 1);
+void FilterGradientBlock(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t width,
+                         int64_t og, int64_t b, int64_t ky, int64_t kx, int64_t ci0) {
+  const int64_t C = d.c, last = og - 8 * (V - 1);
   const __m256i last_mask = LaneMask(last);
   // Output pixels whose tap (ky, kx) lands inside the image.
   const int64_t oy0 = Max(0, CeilDiv(d.pad_h - ky, d.sh)), oy1 = Min(d.oh, FloorDiv(d.h - 1 + d.pad_h - ky, d.sh) + 1);
@@ -186,22 +178,20 @@ void FilterGradientBlock(const ConvDims& d, const float* input, const float* dy,
 }
 
 template <int V>
-void FilterGradientImages(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t b0,
-                          int64_t b1) {
+void FilterGradientImage(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t width,
+                         int64_t og, int64_t b) {
   // Input channels per register block: CB * V accumulators plus V dy vectors and a broadcast. The
   // channels left over go 4 at a time (one vector of outputs) and then one at a time, with pixels
   // unrolled so that about 8 accumulators are in flight.
   constexpr int CB = V == 1 ? 8 : V == 2 ? 5 : V == 3 ? 3 : 2;
-  for (int64_t b = b0; b < b1; ++b) {
-    for (int64_t ky = 0; ky < d.kh; ++ky) {
-      for (int64_t kx = 0; kx < d.kw; ++kx) {
-        int64_t ci = 0;
-        for (; ci + CB <= d.c; ci += CB) FilterGradientBlock<V, CB, 1>(d, input, dy, partial, b, ky, kx, ci);
-        if constexpr (V == 1) {
-          for (; ci + 4 <= d.c; ci += 4) FilterGradientBlock<1, 4, 2>(d, input, dy, partial, b, ky, kx, ci);
-        }
-        for (; ci < d.c; ++ci) FilterGradientBlock<V, 1, 8 / V>(d, input, dy, partial, b, ky, kx, ci);
+  for (int64_t ky = 0; ky < d.kh; ++ky) {
+    for (int64_t kx = 0; kx < d.kw; ++kx) {
+      int64_t ci = 0;
+      for (; ci + CB <= d.c; ci += CB) FilterGradientBlock<V, CB, 1>(d, input, dy, partial, width, og, b, ky, kx, ci);
+      if constexpr (V == 1) {
+        for (; ci + 4 <= d.c; ci += 4) FilterGradientBlock<1, 4, 2>(d, input, dy, partial, width, og, b, ky, kx, ci);
       }
+      for (; ci < d.c; ++ci) FilterGradientBlock<V, 1, 8 / V>(d, input, dy, partial, width, og, b, ky, kx, ci);
     }
   }
 }
@@ -210,20 +200,44 @@ void FilterGradientImages(const ConvDims& d, const float* input, const float* dy
 
 void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
              int64_t r1) {
-  switch ((d.o + 7) / 8) {
-    case 1: return ForwardRows<1>(d, input, packed, scratch, output, r0, r1);
-    case 2: return ForwardRows<2>(d, input, packed, scratch, output, r0, r1);
-    case 3: return ForwardRows<3>(d, input, packed, scratch, output, r0, r1);
-    default: return ForwardRows<4>(d, input, packed, scratch, output, r0, r1);
+  const RowSource source(d, scratch);
+  const float* rows[kMaxKernelHeight];
+  const int64_t group_size = d.kh * d.kw * d.c * kMaxChannels;  // packed floats of one full group
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t b = r / d.oh, oy = r % d.oh, iy0 = oy * d.sh - d.pad_h;
+    const int64_t ky0 = Max(0, -iy0), ky1 = Min(d.kh, d.h - iy0);
+    for (int64_t ky = ky0; ky < ky1; ++ky) rows[ky] = source.Load(input, b, iy0 + ky, ky);
+    float* out_row = output + r * d.ow * d.o;
+    // The groups share the padded rows while they are in L1.
+    for (int64_t g = 0; g * kMaxChannels < d.o; ++g) {
+      const int64_t og = Min(kMaxChannels, d.o - g * kMaxChannels);
+      const float* group = packed + g * group_size;
+      float* out = out_row + g * kMaxChannels;
+      switch ((og + 7) / 8) {
+        case 1: ForwardGroupRow<1>(d, rows, ky0, ky1, group, og, out); break;
+        case 2: ForwardGroupRow<2>(d, rows, ky0, ky1, group, og, out); break;
+        case 3: ForwardGroupRow<3>(d, rows, ky0, ky1, group, og, out); break;
+        default: ForwardGroupRow<4>(d, rows, ky0, ky1, group, og, out); break;
+      }
+    }
   }
 }
 
 void FilterGradient(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t b0, int64_t b1) {
-  switch ((d.o + 7) / 8) {
-    case 1: return FilterGradientImages<1>(d, input, dy, partial, b0, b1);
-    case 2: return FilterGradientImages<2>(d, input, dy, partial, b0, b1);
-    case 3: return FilterGradientImages<3>(d, input, dy, partial, b0, b1);
-    default: return FilterGradientImages<4>(d, input, dy, partial, b0, b1);
+  const int64_t width = PackedWidth(d.o);
+  // Images outer, channel groups inner: an image's input and dy stay in L2 for all groups.
+  for (int64_t b = b0; b < b1; ++b) {
+    for (int64_t first = 0; first < d.o; first += kMaxChannels) {
+      const int64_t og = Min(kMaxChannels, d.o - first);
+      const float* g = dy + first;
+      float* out = partial + first;
+      switch ((og + 7) / 8) {
+        case 1: FilterGradientImage<1>(d, input, g, out, width, og, b); break;
+        case 2: FilterGradientImage<2>(d, input, g, out, width, og, b); break;
+        case 3: FilterGradientImage<3>(d, input, g, out, width, og, b); break;
+        default: FilterGradientImage<4>(d, input, g, out, width, og, b); break;
+      }
+    }
   }
 }
 

@@ -81,9 +81,16 @@ TEST_F(LibraryKernelsTest, DirectConvolutionMatchesReferenceOnEdgeGeometries) {
   CheckConv({1, 9, 9, 5}, {2, 3, 5, 9}, 1, "VALID", DT_FLOAT, 2);
 }
 
-TEST_F(LibraryKernelsTest, FloatConvolutionsTooWideForTheDirectKernelsMatchReference) {
-  CheckConv({2, 7, 9, 40}, {3, 3, 40, 24}, 1, "SAME", DT_FLOAT, 2);  // input gradient: 40 channels, im2col
-  CheckConv({2, 6, 6, 4}, {3, 3, 4, 48}, 1, "VALID", DT_FLOAT, 2);   // 48 outputs: im2col forward
+TEST_F(LibraryKernelsTest, WideFloatConvolutionsRunInChannelGroupsAndMatchReference) {
+  // The direct forward kernel takes more than 32 output channels in groups of 32 (the last one
+  // partial); the filter gradient of such layers goes through im2col.
+  CheckConv({2, 7, 9, 40}, {3, 3, 40, 24}, 1, "SAME", DT_FLOAT, 2);  // input gradient: groups of 32 + 8
+  CheckConv({2, 6, 6, 4}, {3, 3, 4, 48}, 1, "VALID", DT_FLOAT, 2);   // forward: 32 + 16
+  CheckConv({2, 8, 8, 3}, {3, 3, 3, 64}, 2, "SAME", DT_FLOAT, 2);    // two full groups, strided
+}
+
+TEST_F(LibraryKernelsTest, FiltersTallerThanTheDirectKernelTakesGoThroughIm2col) {
+  CheckConv({1, 20, 5, 2}, {17, 2, 2, 3}, 1, "VALID", DT_FLOAT, 2);
 }
 
 TEST_F(LibraryKernelsTest, LargeConvolutionSpanningManyPanelsMatchesReference) {
