@@ -116,19 +116,20 @@ int64_t NumPanels(const ConvDims& d, int64_t rows) { return (rows + PanelRows(d)
 // A 1x1 convolution with unit strides is a plain product of the input's rows with the filter.
 bool IsPointwise(const ConvDims& d) { return d.kh == 1 && d.kw == 1 && d.sh == 1 && d.sw == 1; }
 
-// Whether the direct kernels take a float convolution with `channels` output channels (of the
-// convolution they compute: for the input gradient, the forward input's channels).
-template <typename T>
-bool UseDirect(int64_t channels) {
-  return std::is_same_v<T, float> && channels <= direct_conv::kMaxChannels && direct_conv::Available();
-}
-
 // Whether the direct forward kernel (in groups of output channels) takes the convolution `d`: it
 // measured faster than im2col + GEMM for every seed layer, 64 output channels included
 // (cnn_tutorial's second layer: 18-21 ms -> 14-15 ms on one Zen 3 core).
 template <typename T>
 bool UseDirectForward(const ConvDims& d) {
   return std::is_same_v<T, float> && direct_conv::Available() && d.kh <= direct_conv::kMaxKernelHeight;
+}
+
+// Whether the direct filter gradient takes the convolution `d`: with taps in the lanes it measured
+// faster than im2col + GEMM on every seed layer but cnn's 32->64 (1.1x slower; cnn_tutorial's 5x5
+// 32->64 about even), so layers with more than 32 output channels keep im2col.
+template <typename T>
+bool UseDirectFilterGradient(const ConvDims& d) {
+  return std::is_same_v<T, float> && direct_conv::Available() && d.o <= direct_conv::kMaxChannels;
 }
 
 // What the three kernels share: geometry, pool, and for im2col the panel size and one panel buffer
@@ -204,9 +205,10 @@ class Conv2DBackpropFilterKernel final : public ConvKernelBase<T> {
 
  public:
   Conv2DBackpropFilterKernel(const ConvDims& d, ThreadPool* pool)
-      : Base(d, pool, UseDirect<T>(d.o) ? d.n : NumPanels(d, d.patches()), UseDirect<T>(d.o)) {
-    int64_t width = this->direct_ ? direct_conv::PackedWidth(d.o) : d.o;
-    partials_.assign(this->chunks_, std::vector<T>(d.patch_size() * width));
+      : Base(d, pool, UseDirectFilterGradient<T>(d) ? d.n : NumPanels(d, d.patches()), UseDirectFilterGradient<T>(d), 0,
+             direct_conv::FilterGradientScratchSize(d)) {
+    int64_t size = this->direct_ ? direct_conv::FilterGradientPartialSize(d) : d.patch_size() * d.o;
+    partials_.assign(this->chunks_, std::vector<T>(size));
   }
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
@@ -246,14 +248,19 @@ class Conv2DBackpropFilterKernel final : public ConvKernelBase<T> {
     const ConvDims& d = this->d_;
     ForEachChunk(this->pool_, this->chunks_, d.n, [&](int chunk, int64_t b0, int64_t b1) {
       std::fill(partials_[chunk].begin(), partials_[chunk].end(), 0.0f);
-      direct_conv::FilterGradient(d, input, dy, partials_[chunk].data(), b0, b1);
+      direct_conv::FilterGradient(d, input, dy, this->scratch_[chunk].data(), partials_[chunk].data(), b0, b1);
     });
-    const int64_t width = direct_conv::PackedWidth(d.o);
-    for (int64_t r = 0; r < d.patch_size(); ++r) {
-      for (int64_t co = 0; co < d.o; ++co) {
-        float sum = partials_[0][r * width + co];
-        for (int c = 1; c < this->chunks_; ++c) sum += partials_[c][r * width + co];
-        dw[r * d.o + co] = sum;
+    for (int64_t ky = 0; ky < d.kh; ++ky) {
+      for (int64_t kx = 0; kx < d.kw; ++kx) {
+        for (int64_t ci = 0; ci < d.c; ++ci) {
+          float* row = dw + ((ky * d.kw + kx) * d.c + ci) * d.o;
+          for (int64_t co = 0; co < d.o; ++co) {
+            const int64_t at = direct_conv::PartialIndex(d, ky, kx, ci, co);
+            float sum = partials_[0][at];
+            for (int c = 1; c < this->chunks_; ++c) sum += partials_[c][at];
+            row[co] = sum;
+          }
+        }
       }
     }
     return OkStatus();

@@ -10,8 +10,10 @@
 //   forward: out[pixel, 0:o] = sum over taps and input channels of x * filter row (broadcast x,
 //     one vector FMA per 8 output channels), 3-8 pixels at a time sharing the filter loads, wider
 //     layers in groups of 32 channels;
-//   filter gradient: dw[tap, ci, 0:o] = sum over pixels of x[pixel + tap, ci] * dy[pixel, 0:o],
-//     a block of input channels x all output channels in registers while the pixels stream by;
+//   filter gradient: dw[ky, kx * C + ci, co] = sum over pixels of padded x[pixel + (ky, kx), ci] *
+//     dy[pixel, co]: along a kernel row the taps and input channels are one contiguous run of the
+//     padded image, so a tile of 24 of them (3 vectors) x 4 output channels (broadcast) sits in
+//     registers while the pixels stream by (for short runs, output channels in the lanes instead);
 //   input gradient (stride 1): the forward kernel on dy with the filter flipped and transposed.
 // Input rows are laid out with their padding around them, so borders need no special case. Each forward or
 // input-gradient output is computed by one thread in a fixed order, and filter gradients are summed
@@ -64,8 +66,36 @@ ConvDims InputGradientAsConvolution(const ConvDims& d);
 void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
              int64_t r1);
 
-// partial[ky][kx][ci][0:PackedWidth(o)] += the filter gradient over images [b0, b1); lanes past o
-// stay as they were.
-void FilterGradient(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t b0, int64_t b1);
+// The filter gradient runs one of two ways. Mostly with taps in the lanes: along a kernel row the
+// taps and input channels are one contiguous run of the padded image, kw * C floats, read as
+// vectors against broadcast dy values. A run shorter than 16 floats (one input channel) would
+// leave most lanes idle, so such layers put their output channels in the lanes instead (at most
+// kMaxChannels of them; wider layers with short runs go through im2col).
+inline bool TapsInLanes(const ConvDims& d) { return d.kw * d.c >= 16; }
+inline bool FilterGradientAvailable(const ConvDims& d) { return TapsInLanes(d) || d.o <= kMaxChannels; }
+
+// Scratch and partial sums. With taps in the lanes the image is laid out padded, PaddedImageRows
+// rows of PaddedRowLength floats (from input row -pad_h, column -pad_w), plus slack for the last
+// vectors' overreach, and the partial holds dw transposed, [co][ky][kx * c + ci] with rows of
+// PartialRowStride floats. Otherwise there is no scratch, and the partial is
+// [ky][kx][ci][0:PackedWidth(o)].
+inline int64_t PaddedImageRows(const ConvDims& d) { return (d.oh - 1) * d.sh + d.kh; }
+inline int64_t FilterGradientScratchSize(const ConvDims& d) {
+  return TapsInLanes(d) ? PaddedImageRows(d) * PaddedRowLength(d) + 32 : 0;
+}
+inline int64_t PartialRowStride(const ConvDims& d) { return PackedWidth(d.kw * d.c); }
+inline int64_t FilterGradientPartialSize(const ConvDims& d) {
+  return TapsInLanes(d) ? d.o * d.kh * PartialRowStride(d) : d.patch_size() * PackedWidth(d.o);
+}
+inline int64_t PartialIndex(const ConvDims& d, int64_t ky, int64_t kx, int64_t ci, int64_t co) {
+  return TapsInLanes(d) ? (co * d.kh + ky) * PartialRowStride(d) + kx * d.c + ci
+                        : ((ky * d.kw + kx) * d.c + ci) * PackedWidth(d.o) + co;
+}
+
+// partial += the filter gradient over images [b0, b1) (PartialIndex says where dw[ky][kx][ci][co]
+// is). `scratch`: FilterGradientScratchSize(d) floats, zeroed once, for this thread alone.
+// Requires FilterGradientAvailable(d).
+void FilterGradient(const ConvDims& d, const float* input, const float* dy, float* scratch, float* partial, int64_t b0,
+                    int64_t b1);
 
 }  // namespace kiln::direct_conv

@@ -117,8 +117,9 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
   }
 }
 
-// For one group of og <= 8V output channels (`dy` and `partial` point at its first column; partial
-// rows are `width` floats apart): partial[tap][ci0 .. ci0+CB][0:8V] += sum over the tap's in-image
+// The filter gradient with output channels in the lanes, for layers whose kernel rows are short
+// runs (kw * C < 16, as first layers with one input channel): with og <= 8V output channels and
+// partial rows `width` floats apart, partial[tap][ci0 .. ci0+CB][0:8V] += sum over the tap's in-image
 // pixels of image b of x[pixel + tap, ci] * dy[pixel, 0:og], with CB input channels x V vectors in registers, U times
 // over: with few channels, U pixels in flight on separate accumulators keep the FMAs from waiting
 // on each other's results (one chain per accumulator ran at the FMA latency, not its throughput).
@@ -196,6 +197,61 @@ void FilterGradientImage(const ConvDims& d, const float* input, const float* dy,
   }
 }
 
+// The filter gradient with taps in the lanes, for every other layer: for image b, output channels [co0, co0 + CO) and tap-run columns
+// [j0, j0 + 8 * VJ) of kernel row ky (column j = kx * C + ci), as CO x VJ vectors in registers:
+//   partial[co][ky][j] += sum over output pixels of dy[pixel, co] * padded[oy * sh + ky][ox * sw * C + j].
+// Per pixel: VJ vector loads of input, CO broadcasts of dy, CO * VJ FMAs. Lanes past the run's end
+// read what follows in the padded image (or the scratch's slack) and land in the partial row's
+// padding, which nothing reads.
+template <int CO, int VJ>
+void FilterGradientTile(const ConvDims& d, const float* padded, const float* dy, float* partial, int64_t b,
+                        int64_t ky, int64_t co0, int64_t j0) {
+  const int64_t row_length = PaddedRowLength(d), step = d.sw * d.c, stride = PartialRowStride(d);
+  __m256 acc[CO][VJ];
+#pragma GCC unroll 16
+  for (int c = 0; c < CO; ++c) {
+#pragma GCC unroll 16
+    for (int v = 0; v < VJ; ++v) acc[c][v] = _mm256_setzero_ps();
+  }
+  for (int64_t oy = 0; oy < d.oh; ++oy) {
+    const float* x = padded + (oy * d.sh + ky) * row_length + j0;
+    const float* g = dy + (b * d.oh + oy) * d.ow * d.o + co0;
+    for (int64_t ox = 0; ox < d.ow; ++ox, x += step, g += d.o) {
+      __m256 xv[VJ];
+#pragma GCC unroll 16
+      for (int v = 0; v < VJ; ++v) xv[v] = _mm256_loadu_ps(x + 8 * v);
+#pragma GCC unroll 16
+      for (int c = 0; c < CO; ++c) {
+        __m256 gb = _mm256_broadcast_ss(g + c);
+#pragma GCC unroll 16
+        for (int v = 0; v < VJ; ++v) acc[c][v] = _mm256_fmadd_ps(gb, xv[v], acc[c][v]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int c = 0; c < CO; ++c) {
+    float* out = partial + ((co0 + c) * d.kh + ky) * stride + j0;
+#pragma GCC unroll 16
+    for (int v = 0; v < VJ; ++v) _mm256_storeu_ps(out + 8 * v, _mm256_add_ps(_mm256_loadu_ps(out + 8 * v), acc[c][v]));
+  }
+}
+
+// All tiles of one kernel row for output channels [co0, co0 + CO).
+template <int CO>
+void FilterGradientChannels(const ConvDims& d, const float* padded, const float* dy, float* partial, int64_t b,
+                            int64_t ky, int64_t co0) {
+  const int64_t run = d.kw * d.c;
+  int64_t j = 0;
+  for (; j + 24 <= run; j += 24) FilterGradientTile<CO, 3>(d, padded, dy, partial, b, ky, co0, j);
+  if (run - j > 16) {
+    FilterGradientTile<CO, 3>(d, padded, dy, partial, b, ky, co0, j);
+  } else if (run - j > 8) {
+    FilterGradientTile<CO, 2>(d, padded, dy, partial, b, ky, co0, j);
+  } else if (run - j > 0) {
+    FilterGradientTile<CO, 1>(d, padded, dy, partial, b, ky, co0, j);
+  }
+}
+
 }  // namespace
 
 void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
@@ -223,19 +279,41 @@ void Forward(const ConvDims& d, const float* input, const float* packed, float* 
   }
 }
 
-void FilterGradient(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t b0, int64_t b1) {
-  const int64_t width = PackedWidth(d.o);
-  // Images outer, channel groups inner: an image's input and dy stay in L2 for all groups.
+void FilterGradient(const ConvDims& d, const float* input, const float* dy, float* scratch, float* partial, int64_t b0,
+                    int64_t b1) {
+  if (!TapsInLanes(d)) {
+    const int64_t width = PackedWidth(d.o);
+    for (int64_t b = b0; b < b1; ++b) {
+      switch ((d.o + 7) / 8) {
+        case 1: FilterGradientImage<1>(d, input, dy, partial, width, d.o, b); break;
+        case 2: FilterGradientImage<2>(d, input, dy, partial, width, d.o, b); break;
+        case 3: FilterGradientImage<3>(d, input, dy, partial, width, d.o, b); break;
+        default: FilterGradientImage<4>(d, input, dy, partial, width, d.o, b); break;
+      }
+    }
+    return;
+  }
+  // The image, padded, in the scratch: rows of PaddedRowLength floats from input row -pad_h on.
+  // The padding was zeroed with the scratch and is never written.
+  const int64_t row_length = PaddedRowLength(d), rows = PaddedImageRows(d);
+  const int64_t copy_rows = Max(0, Min(d.h, rows - d.pad_h));
+  const int64_t copy = Max(0, Min(d.w, row_length / d.c - d.pad_w)) * d.c;
   for (int64_t b = b0; b < b1; ++b) {
-    for (int64_t first = 0; first < d.o; first += kMaxChannels) {
-      const int64_t og = Min(kMaxChannels, d.o - first);
-      const float* g = dy + first;
-      float* out = partial + first;
-      switch ((og + 7) / 8) {
-        case 1: FilterGradientImage<1>(d, input, g, out, width, og, b); break;
-        case 2: FilterGradientImage<2>(d, input, g, out, width, og, b); break;
-        case 3: FilterGradientImage<3>(d, input, g, out, width, og, b); break;
-        default: FilterGradientImage<4>(d, input, g, out, width, og, b); break;
+    for (int64_t iy = 0; iy < copy_rows; ++iy) {
+      const float* src = input + (b * d.h + iy) * d.w * d.c;
+      float* dst = scratch + (iy + d.pad_h) * row_length + d.pad_w * d.c;
+      int64_t i = 0;
+      for (; i + 8 <= copy; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
+      for (; i < copy; ++i) dst[i] = src[i];
+    }
+    for (int64_t ky = 0; ky < d.kh; ++ky) {
+      int64_t co = 0;
+      for (; co + 4 <= d.o; co += 4) FilterGradientChannels<4>(d, scratch, dy, partial, b, ky, co);
+      switch (d.o - co) {
+        case 3: FilterGradientChannels<3>(d, scratch, dy, partial, b, ky, co); break;
+        case 2: FilterGradientChannels<2>(d, scratch, dy, partial, b, ky, co); break;
+        case 1: FilterGradientChannels<1>(d, scratch, dy, partial, b, ky, co); break;
+        default: break;
       }
     }
   }
@@ -248,7 +326,7 @@ void FilterGradient(const ConvDims& d, const float* input, const float* dy, floa
 namespace kiln::direct_conv {
 
 void Forward(const ConvDims&, const float*, const float*, float*, float*, int64_t, int64_t) {}
-void FilterGradient(const ConvDims&, const float*, const float*, float*, int64_t, int64_t) {}
+void FilterGradient(const ConvDims&, const float*, const float*, float*, float*, int64_t, int64_t) {}
 
 }  // namespace kiln::direct_conv
 

@@ -79,6 +79,10 @@ TEST_F(LibraryKernelsTest, DirectConvolutionMatchesReferenceOnEdgeGeometries) {
   CheckConv({2, 11, 13, 1}, {5, 5, 1, 4}, 1, "SAME", DT_FLOAT, 2);
   CheckConv({2, 10, 12, 3}, {3, 3, 3, 7}, 2, "VALID", DT_FLOAT, 2);
   CheckConv({1, 9, 9, 5}, {2, 3, 5, 9}, 1, "VALID", DT_FLOAT, 2);
+  // Filter gradients with taps in the lanes: kernel-row runs of 18 and 24 floats, output channels
+  // in blocks of 4 with 1 or 2 left over.
+  CheckConv({1, 7, 8, 9}, {2, 2, 9, 5}, 1, "SAME", DT_FLOAT, 2);
+  CheckConv({2, 10, 12, 8}, {3, 3, 8, 6}, 2, "VALID", DT_FLOAT, 2);
 }
 
 TEST_F(LibraryKernelsTest, WideFloatConvolutionsRunInChannelGroupsAndMatchReference) {
