@@ -21,12 +21,15 @@
 #include "graph/ops/kernel_util.h"
 #include "runtime/kernels/library_kernel.h"
 #include "runtime/kernels/parallel_chunks.h"
+#include "runtime/kernels/vector_clones.h"
 
 namespace kiln {
 namespace {
 
 // Below this many input elements per chunk, waking another thread costs more than it saves.
 constexpr int64_t kMinChunkElements = 8192;
+// Lane blocks of an outer reduction over rows of few kept elements (CombineLanes).
+constexpr int64_t kMinLanes = 64;
 
 struct ReduceView {
   int64_t outer = 1, kept = 1, inner = 1;
@@ -89,6 +92,21 @@ typename Op::Acc ReduceRun(const T* x, int64_t n) {
   return s;
 }
 
+// acc[j] = Combine(acc[j], x[b + j]) for every block of `lanes` elements of x[0, n), the last block
+// possibly short. With the rows of an outer reduction laid end to end, lane j holds kept element
+// j % kept when lanes is a multiple of kept: a bias gradient's 16 or 32 channels then still fill
+// whole vectors, where a loop over one row's kept elements had left the 2-wide SSE2 doubles of the
+// baseline build mostly waiting on its loop overhead.
+template <typename T, typename Op>
+KILN_VECTOR_CLONES void CombineLanes(const T* x, int64_t n, int64_t lanes, typename Op::Acc* acc) {
+  using Acc = typename Op::Acc;
+  const int64_t full = n - n % lanes;
+  for (int64_t b = 0; b < full; b += lanes) {
+    for (int64_t j = 0; j < lanes; ++j) acc[j] = Op::Combine(acc[j], static_cast<Acc>(x[b + j]));
+  }
+  for (int64_t j = 0; j < n - full; ++j) acc[j] = Op::Combine(acc[j], static_cast<Acc>(x[full + j]));
+}
+
 template <typename T, typename Op>
 class ReduceKernel final : public LibraryKernel {
  public:
@@ -102,7 +120,8 @@ class ReduceKernel final : public LibraryKernel {
     split_outer_ = v.outer >= threads || v.outer >= v.kept;
     chunks_ = static_cast<int>(std::min<int64_t>(ChunkCount(pool, split_outer_ ? v.outer : v.kept), by_size));
     if (split_outer_) {
-      partials_.assign(static_cast<size_t>(chunks_) * v.kept, Op::kInit);
+      lanes_ = v.inner == 1 ? v.kept * std::max<int64_t>(1, (kMinLanes + v.kept - 1) / v.kept) : v.kept;
+      partials_.assign(static_cast<size_t>(chunks_) * lanes_, Op::kInit);
       combine_chunks_ = static_cast<int>(std::min<int64_t>(
           ChunkCount(pool, v.kept), std::max<int64_t>(1, v.kept * chunks_ / kMinChunkElements)));
     }
@@ -116,12 +135,14 @@ class ReduceKernel final : public LibraryKernel {
       return OkStatus();
     }
     ForEachChunk(pool_, chunks_, v_.outer, [&](int chunk, int64_t a0, int64_t a1) {
-      ReduceOuter(in, a0, a1, partials_.data() + chunk * v_.kept);
+      ReduceOuter(in, a0, a1, partials_.data() + chunk * lanes_);
     });
     ForEachChunk(pool_, combine_chunks_, v_.kept, [&](int, int64_t k0, int64_t k1) {
       for (int64_t k = k0; k < k1; ++k) {
-        Acc s = partials_[k];
-        for (int c = 1; c < chunks_; ++c) s = Op::Combine(s, partials_[c * v_.kept + k]);
+        Acc s = Op::kInit;
+        for (int c = 0; c < chunks_; ++c) {
+          for (int64_t j = k; j < lanes_; j += v_.kept) s = Op::Combine(s, partials_[c * lanes_ + j]);
+        }
         out[k] = Op::Finish(s, count_);
       }
     });
@@ -129,18 +150,18 @@ class ReduceKernel final : public LibraryKernel {
   }
 
  private:
-  // Outer rows [a0, a1) into the partial row acc[kept]. With inner == 1 each row adds into the whole
-  // partial row at once, a contiguous loop the compiler vectorizes.
+  // Outer rows [a0, a1) into the partial row acc[lanes_]. With inner == 1 the rows are one
+  // contiguous run, taken in blocks of lanes_ (CombineLanes).
   void ReduceOuter(const T* in, int64_t a0, int64_t a1, Acc* acc) {
     const int64_t kept = v_.kept, inner = v_.inner;
-    std::fill_n(acc, kept, Op::kInit);
+    std::fill_n(acc, lanes_, Op::kInit);
+    if (inner == 1) {
+      CombineLanes<T, Op>(in + a0 * kept, (a1 - a0) * kept, lanes_, acc);
+      return;
+    }
     for (int64_t a = a0; a < a1; ++a) {
       const T* row = in + a * kept * inner;
-      if (inner == 1) {
-        for (int64_t k = 0; k < kept; ++k) acc[k] = Op::Combine(acc[k], static_cast<Acc>(row[k]));
-      } else {
-        for (int64_t k = 0; k < kept; ++k) acc[k] = Op::Combine(acc[k], ReduceRun<T, Op>(row + k * inner, inner));
-      }
+      for (int64_t k = 0; k < kept; ++k) acc[k] = Op::Combine(acc[k], ReduceRun<T, Op>(row + k * inner, inner));
     }
   }
 
@@ -159,7 +180,8 @@ class ReduceKernel final : public LibraryKernel {
   int out_operand_;
   bool split_outer_ = false;
   int chunks_ = 1, combine_chunks_ = 1;
-  std::vector<Acc> partials_;  // [chunks_, kept]: one partial result row per outer chunk
+  int64_t lanes_ = 1;          // partial row length: kept, or for inner == 1 a multiple of it >= kMinLanes
+  std::vector<Acc> partials_;  // [chunks_, lanes_]: one partial result row per outer chunk
 };
 
 // L2Loss, sum(x^2) / 2 over the whole tensor (cnn_tutorial's weight decay on its 1.6M-weight dense
