@@ -4,6 +4,7 @@
 
 #include "graph/ops/array_ops.h"
 #include "graph/ops/kernel_util.h"
+#include "graph/ops/window_runs.h"
 #include "graph/op_registry.h"
 #include "graph/shape_inference.h"
 
@@ -11,35 +12,17 @@ namespace kiln {
 namespace {
 
 // Copies `in` into `out` at per-dim offset `offset` (Pad), or the window of `out`'s shape starting
-// at `offset` out of `in` (Slice): an odometer over the smaller tensor's rows, one memcpy per run of
-// the innermost dims the two tensors share whole (a padded image copies a row of W*C at a time).
+// at `offset` out of `in` (Slice), one memcpy per run.
 void CopyWindow(const Tensor& in, Tensor& out, const std::vector<int64_t>& offset, bool into_larger) {
   const Tensor& small = into_larger ? in : out;
-  const std::vector<int64_t>& large_dims = into_larger ? out.dims() : in.dims();
-  std::vector<int64_t> large_strides = RowMajorStrides(large_dims);
-  int rank = small.rank();
-  if (small.num_elements() == 0) return;
-  // Dims [inner, rank) are identical in both tensors, so each run of `run` elements is contiguous in
-  // both; dim inner - 1 (if any) may differ but is contiguous too.
-  int inner = rank;
-  while (inner > 0 && offset[inner - 1] == 0 && small.dim(inner - 1) == large_dims[inner - 1]) --inner;
-  int outer = std::max(inner - 1, 0);
-  int64_t run = 1;
-  for (int d = outer; d < rank; ++d) run *= small.dim(d);
-  size_t elem = DataTypeSize(in.dtype());
+  const Tensor& large = into_larger ? out : in;
+  WindowRuns runs = MakeWindowRuns(small.dims(), large.dims(), offset);
+  const size_t elem = DataTypeSize(in.dtype()), bytes = runs.run * elem;
   const char* src = static_cast<const char*>(in.raw_data());
   char* dst = static_cast<char*>(out.raw_data());
-  std::vector<int64_t> idx(outer, 0);
-  for (int64_t i = 0; i < small.num_elements(); i += run) {
-    int64_t large = 0;
-    for (int d = 0; d < outer; ++d) large += (idx[d] + offset[d]) * large_strides[d];
-    if (outer < rank) large += offset[outer] * large_strides[outer];
-    if (into_larger) std::memcpy(dst + large * elem, src + i * elem, run * elem);
-    else std::memcpy(dst + i * elem, src + large * elem, run * elem);
-    for (int d = outer - 1; d >= 0; --d) {
-      if (++idx[d] < small.dim(d)) break;
-      idx[d] = 0;
-    }
+  for (const auto& [small_at, large_at] : runs.offsets) {
+    if (into_larger) std::memcpy(dst + large_at * elem, src + small_at * elem, bytes);
+    else std::memcpy(dst + small_at * elem, src + large_at * elem, bytes);
   }
 }
 
@@ -135,11 +118,42 @@ Status SliceGrad(const Node& op, const std::vector<Output>& dy, std::vector<Outp
 
 }  // namespace
 
+WindowRuns MakeWindowRuns(const std::vector<int64_t>& small_dims, const std::vector<int64_t>& large_dims,
+                          const std::vector<int64_t>& offset) {
+  WindowRuns runs;
+  const int rank = static_cast<int>(small_dims.size());
+  int64_t count = 1;
+  for (int64_t d : small_dims) count *= d;
+  if (count == 0) return runs;
+  std::vector<int64_t> large_strides = RowMajorStrides(large_dims);
+  // Dims [inner, rank) are identical in both tensors, so a run over them is contiguous in both;
+  // dim inner - 1 (if any) may differ but is contiguous too.
+  int inner = rank;
+  while (inner > 0 && offset[inner - 1] == 0 && small_dims[inner - 1] == large_dims[inner - 1]) --inner;
+  const int outer = std::max(inner - 1, 0);
+  runs.run = 1;
+  for (int d = outer; d < rank; ++d) runs.run *= small_dims[d];
+  std::vector<int64_t> idx(outer, 0);
+  for (int64_t i = 0; i < count; i += runs.run) {
+    int64_t large = 0;
+    for (int d = 0; d < outer; ++d) large += (idx[d] + offset[d]) * large_strides[d];
+    if (outer < rank) large += offset[outer] * large_strides[outer];
+    runs.offsets.emplace_back(i, large);
+    for (int d = outer - 1; d >= 0; --d) {
+      if (++idx[d] < small_dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return runs;
+}
+
 void RegisterPadSliceOps(OpRegistry& r) {
   r.Register(Op("Pad").Input("input: T").Input("paddings: Tpaddings").Output("output: T").Attr("T: type")
-                 .Attr("Tpaddings: {int32, int64} = DT_INT32").Shape(PadShape).Grad(PadGrad).Kernel(PadKernel));
+                 .Attr("Tpaddings: {int32, int64} = DT_INT32").Shape(PadShape).Grad(PadGrad).Kernel(PadKernel)
+                 .Lowering({OpLowering::Kind::kLibrary, "pad"}));
   r.Register(Op("Slice").Input("input: T").Input("begin: Index").Input("size: Index").Output("output: T").Attr("T: type")
-                 .Attr("Index: {int32, int64}").Shape(SliceShape).Grad(SliceGrad).Kernel(SliceKernel));
+                 .Attr("Index: {int32, int64}").Shape(SliceShape).Grad(SliceGrad).Kernel(SliceKernel)
+                 .Lowering({OpLowering::Kind::kLibrary, "slice"}));
 }
 
 Output pad(const Output& x, const Tensor& paddings, const std::string& name) {

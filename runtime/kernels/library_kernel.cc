@@ -11,6 +11,7 @@ LibraryKernelFactory FindLibraryKernel(const std::string& name) {
     AddReductionKernels(*t);
     AddOptimizerKernels(*t);
     AddBatchNormKernels(*t);
+    AddWindowKernels(*t);
     return t;
   }();
   for (const auto& [kernel_name, factory] : *table) {

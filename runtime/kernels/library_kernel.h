@@ -54,5 +54,6 @@ void AddPoolKernels(LibraryKernelTable& table);
 void AddReductionKernels(LibraryKernelTable& table);
 void AddOptimizerKernels(LibraryKernelTable& table);
 void AddBatchNormKernels(LibraryKernelTable& table);
+void AddWindowKernels(LibraryKernelTable& table);
 
 }  // namespace kiln
