@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "passes/conv_epilogue.h"
 #include "passes/cse.h"
 #include "passes/prune.h"
 #include "passes/simplify.h"
@@ -72,6 +73,8 @@ const std::vector<PassInfo>& RegisteredPasses() {
       {"simplify", "x*1, x+0, Neg(Neg x), Transpose/Reshape chains, Identity, no-op reshapes and reductions",
        [](const PipelineOptions&) { return MakeSimplifyPass(); }},
       {"cse", "merge nodes computing the same thing from the same tensors", [](const PipelineOptions&) { return MakeCsePass(); }},
+      {"epilogue", "Conv2D -> bias add [-> Relu] becomes one _FusedConv2D",
+       [](const PipelineOptions&) { return MakeConvEpiloguePass(); }},
   };
   return *passes;
 }
@@ -103,6 +106,8 @@ StatusOr<bool> RunGraphPipeline(Graph& graph, const PassContext& context, const 
   // same tensors, which is what CSE compares.
   KILN_RETURN_IF_ERROR(run.Run("simplify"));
   KILN_RETURN_IF_ERROR(run.Run("cse"));
+  // Last: the rules above know Conv2D, BiasAdd and Relu, not the fused op.
+  KILN_RETURN_IF_ERROR(run.Run("epilogue"));
   return run.changed();
 }
 

@@ -70,6 +70,31 @@ Status Conv2DKernel(KernelContext& c) {
   });
 }
 
+// Which epilogue a _FusedConv2D applies; the pass (passes/conv_epilogue.cc) only builds these two.
+StatusOr<bool> FusedRelu(const std::vector<std::string>& fused_ops) {
+  if (fused_ops == std::vector<std::string>{"BiasAdd"}) return false;
+  if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) return true;
+  std::string list;
+  for (const std::string& op : fused_ops) list += (list.empty() ? "" : ", ") + op;
+  return InvalidArgument("_FusedConv2D supports fused_ops [BiasAdd] and [BiasAdd, Relu], got [" + list + "]");
+}
+
+// The convolution, then + bias per output channel and, for [BiasAdd, Relu], max(0, .).
+Status FusedConv2DKernel(KernelContext& c) {
+  KILN_ASSIGN_OR_RETURN(bool relu, FusedRelu(c.node().attr<std::vector<std::string>>("fused_ops")));
+  KILN_RETURN_IF_ERROR(Conv2DKernel(c));
+  return DispatchFloat(c.input(0).dtype(), "_FusedConv2D", [&]<typename T>() {
+    const T* bias = c.input(2).data<T>();
+    T* out = c.output(0).data<T>();
+    const int64_t channels = c.input(2).num_elements(), n = c.output(0).num_elements();
+    for (int64_t i = 0; i < n; ++i) {
+      T v = out[i] + bias[i % channels];
+      out[i] = relu && v < T(0) ? T(0) : v;  // as Relu's kernel: NaN stays NaN
+    }
+    return OkStatus();
+  });
+}
+
 Status Conv2DBackpropInputKernel(KernelContext& c) {
   KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(TensorToInts(c.input(0)), c.input(1).dims(), c.node()));
   return DispatchFloat(c.input(1).dtype(), "Conv2DBackpropInput", [&]<typename T>() {
@@ -139,6 +164,17 @@ Status Conv2DShape(InferenceContext& c) {
   return OkStatus();
 }
 
+// Conv2D's shape, with a bias of one value per output channel.
+Status FusedConv2DShape(InferenceContext& c) {
+  KILN_RETURN_IF_ERROR(Conv2DShape(c));
+  StatusOr<bool> relu = FusedRelu(c.attr<std::vector<std::string>>("fused_ops"));
+  if (!relu.ok()) return c.error(relu.status().message());
+  Shape bias;
+  KILN_RETURN_IF_ERROR(c.WithRank(2, 1, &bias));
+  int64_t channels;
+  return c.MergeDim(bias.dim(0), c.input_shape(1).unknown_rank() ? -1 : c.input_shape(1).dim(3), &channels);
+}
+
 Status BackpropShape(InferenceContext& c, int sizes_input) {
   KILN_RETURN_IF_ERROR(CheckConvAttrs(c));
   KILN_ASSIGN_OR_RETURN(Shape s, c.InputAsPartialShape(sizes_input));
@@ -174,6 +210,12 @@ OpDefBuilder ConvOp(const char* name) {
 void RegisterConvOps(OpRegistry& r) {
   r.Register(ConvOp("Conv2D").Input("input: T").Input("filter: T").Output("output: T").Shape(Conv2DShape)
                  .Grad(Conv2DGrad).Kernel(Conv2DKernel).Lowering({OpLowering::Kind::kLibrary, "conv2d"}));
+  // TF's grappler remapper's op for a convolution with its bias and activation (one bias argument
+  // here; TF's takes a list of them). Built only by Kiln's epilogue pass, after gradients: it has no
+  // gradient of its own.
+  r.Register(ConvOp("_FusedConv2D").Input("input: T").Input("filter: T").Input("bias: T").Output("output: T")
+                 .Attr("num_args: int = 1").Attr("fused_ops: list(string) = []").Shape(FusedConv2DShape)
+                 .Kernel(FusedConv2DKernel).Lowering({OpLowering::Kind::kLibrary, "fused_conv2d"}));
   r.Register(ConvOp("Conv2DBackpropInput").Input("input_sizes: int32").Input("filter: T").Input("out_backprop: T")
                  .Output("output: T").Shape([](InferenceContext& c) { return BackpropShape(c, 0); })
                  .Kernel(Conv2DBackpropInputKernel).Lowering({OpLowering::Kind::kLibrary, "conv2d_backprop_input"}));

@@ -83,8 +83,10 @@ Status ReluGradKernel(KernelContext& c) {
   });
 }
 
+// As TF's _ReluGrad, on the Relu's output (y > 0 exactly where x > 0): the pre-activation then
+// has the Relu as its only reader, so a convolution's bias and ReLU can fuse into it.
 Status ReluGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
-  (*dx)[0] = MakeOp("ReluGrad", {dy[0], op.input(0)}, {});
+  (*dx)[0] = MakeOp("ReluGrad", {dy[0], Output(const_cast<Node*>(&op), 0)}, {});
   return OkStatus();
 }
 

@@ -160,24 +160,42 @@ class ConvKernelBase : public LibraryKernel {
   std::vector<std::vector<float>> scratch_;
 };
 
+// Rows [r0, r1) of a convolution's output (o channels each) through a _FusedConv2D's epilogue: + bias,
+// then max(0, .) with NaN staying NaN, as the reference kernel computes it.
+template <typename T>
+void ApplyEpilogue(const T* bias, bool relu, int64_t o, int64_t r0, int64_t r1, T* out) {
+  for (int64_t r = r0; r < r1; ++r) {
+    T* row = out + r * o;
+    for (int64_t c = 0; c < o; ++c) {
+      T v = row[c] + bias[c];
+      row[c] = relu && v < T(0) ? T(0) : v;
+    }
+  }
+}
+
+// Conv2D, or with `fused` a _FusedConv2D, whose bias (and ReLU) is applied to each block of
+// outputs while it is still in registers (direct) or in cache (after a panel's GEMM).
 template <typename T>
 class Conv2DKernel final : public ConvKernelBase<T> {
   using Base = ConvKernelBase<T>;
 
  public:
-  Conv2DKernel(const ConvDims& d, ThreadPool* pool)
+  Conv2DKernel(const ConvDims& d, ThreadPool* pool, bool fused = false, bool relu = false)
       : Base(d, pool, UseDirectForward<T>(d) ? d.n * d.oh : NumPanels(d, d.patches()), UseDirectForward<T>(d),
-             d.kh * d.kw * d.c * direct_conv::PackedWidth(d.o), direct_conv::ForwardScratchSize(d)) {}
+             d.kh * d.kw * d.c * direct_conv::PackedWidth(d.o), direct_conv::ForwardScratchSize(d)),
+        fused_(fused), relu_(relu) {}
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
     const T* input = static_cast<const T*>(buffers[0]);
     const T* filter = static_cast<const T*>(buffers[1]);
-    T* out = static_cast<T*>(buffers[2]);
+    const T* bias = fused_ ? static_cast<const T*>(buffers[2]) : nullptr;
+    T* out = static_cast<T*>(buffers[fused_ ? 3 : 2]);
     if constexpr (std::is_same_v<T, float>) {
       if (this->direct_) {
         direct_conv::PackFilter(d, filter, this->packed_.data());
+        const direct_conv::Epilogue epilogue{bias, relu_};
         ForEachChunk(this->pool_, this->chunks_, d.n * d.oh, [&](int chunk, int64_t r0, int64_t r1) {
-          direct_conv::Forward(d, input, this->packed_.data(), this->scratch_[chunk].data(), out, r0, r1);
+          direct_conv::Forward(d, input, this->packed_.data(), this->scratch_[chunk].data(), out, r0, r1, epilogue);
         });
         return OkStatus();
       }
@@ -185,6 +203,7 @@ class Conv2DKernel final : public ConvKernelBase<T> {
     const int64_t k = d.patch_size(), rows = d.patches();
     if (IsPointwise(d)) {
       Gemm(false, false, rows, d.o, k, T(1), input, k, filter, d.o, T(0), out, d.o, this->pool_);
+      if (bias) ApplyEpilogue(bias, relu_, d.o, 0, rows, out);
       return OkStatus();
     }
     ForEachChunk(this->pool_, this->chunks_, NumPanels(d, rows), [&](int chunk, int64_t p0, int64_t p1) {
@@ -193,10 +212,14 @@ class Conv2DKernel final : public ConvKernelBase<T> {
         int64_t r0 = p * this->panel_rows_, r1 = std::min(rows, r0 + this->panel_rows_);
         Im2Col(d, input, r0, r1, panel);
         Gemm(false, false, r1 - r0, d.o, k, T(1), panel, k, filter, d.o, T(0), out + r0 * d.o, d.o, nullptr);
+        if (bias) ApplyEpilogue(bias, relu_, d.o, r0, r1, out);
       }
     });
     return OkStatus();
   }
+
+ private:
+  bool fused_, relu_;
 };
 
 template <typename T>
@@ -337,6 +360,17 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeConv2D(const LibraryKernelArgs& arg
   return MakeFloatKernel<Conv2DKernel>(args.inputs[0].dtype, d, args.pool);
 }
 
+// _FusedConv2D with fused_ops [BiasAdd] or [BiasAdd, Relu] (the reference kernel reports others).
+StatusOr<std::unique_ptr<LibraryKernel>> MakeFusedConv2D(const LibraryKernelArgs& args) {
+  const auto fused_ops = args.node.attr<std::vector<std::string>>("fused_ops");
+  const bool relu = fused_ops == std::vector<std::string>{"BiasAdd", "Relu"};
+  if (!relu && fused_ops != std::vector<std::string>{"BiasAdd"}) return std::unique_ptr<LibraryKernel>();
+  KILN_ASSIGN_OR_RETURN(ConvDims d, DimsOf(args, args.inputs[0].shape.dims(), args.inputs[1].shape.dims()));
+  if (args.inputs[0].dtype == DT_FLOAT) return std::unique_ptr<LibraryKernel>(new Conv2DKernel<float>(d, args.pool, true, relu));
+  if (args.inputs[0].dtype == DT_DOUBLE) return std::unique_ptr<LibraryKernel>(new Conv2DKernel<double>(d, args.pool, true, relu));
+  return std::unique_ptr<LibraryKernel>();
+}
+
 StatusOr<std::unique_ptr<LibraryKernel>> MakeConv2DBackpropInput(const LibraryKernelArgs& args) {
   KILN_ASSIGN_OR_RETURN(ConvDims d, DimsOf(args, args.outputs[0].shape.dims(), args.inputs[1].shape.dims()));
   return MakeFloatKernel<Conv2DBackpropInputKernel>(args.inputs[1].dtype, d, args.pool);
@@ -351,6 +385,7 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeConv2DBackpropFilter(const LibraryK
 
 void AddConvKernels(LibraryKernelTable& table) {
   table.emplace_back("conv2d", MakeConv2D);
+  table.emplace_back("fused_conv2d", MakeFusedConv2D);
   table.emplace_back("conv2d_backprop_input", MakeConv2DBackpropInput);
   table.emplace_back("conv2d_backprop_filter", MakeConv2DBackpropFilter);
 }

@@ -61,10 +61,15 @@ inline int64_t ForwardScratchSize(const ConvDims& d) { return d.kh * PaddedRowLe
 ConvDims InputGradientAsConvolution(const ConvDims& d);
 
 // Output rows [r0, r1) (row r is image r / oh, output row r % oh) of the convolution `d` with a
-// packed filter. `scratch`: ForwardScratchSize(d) floats, zeroed once, for this thread alone.
+// packed filter, each output going through `epilogue` as it is stored. `scratch`:
+// ForwardScratchSize(d) floats, zeroed once, for this thread alone.
 // Requires d.kh <= kMaxKernelHeight.
+struct Epilogue {
+  const float* bias = nullptr;  // when set: + bias[output channel]
+  bool relu = false;            // then max(0, .), NaN staying NaN as Relu's kernel has it
+};
 void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
-             int64_t r1);
+             int64_t r1, const Epilogue& epilogue = {});
 
 // The filter gradient runs one of two ways. Mostly with taps in the lanes: along a kernel row the
 // taps and input channels are one contiguous run of the padded image, kw * C floats, read as

@@ -70,10 +70,15 @@ class RowSource {
 // of first layers, had cost more than the multiply-adds).
 template <int V>
 void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, int64_t ky1, const float* packed,
-                     int64_t og, float* out) {
+                     int64_t og, const float* bias, bool relu, float* out) {
   constexpr int P = V == 1 ? 8 : V == 2 ? 6 : V == 3 ? 4 : 3;  // P * V accumulators, at most 12 of 16 registers
   const int64_t width = 8 * V, last = og - 8 * (V - 1), run = d.kw * d.c, step = d.sw * d.c;
   const __m256i last_mask = LaneMask(last);
+  // The epilogue's bias vectors (zeros without a bias), held in registers only while storing.
+  auto bias_vector = [&](int v) __attribute__((always_inline)) {
+    if (!bias) return _mm256_setzero_ps();
+    return v + 1 < V || last == 8 ? _mm256_loadu_ps(bias + 8 * v) : _mm256_maskload_ps(bias + 8 * v, last_mask);
+  };
   for (int64_t ox0 = 0; ox0 < d.ow; ox0 += P) {
     const int64_t pixels = Min(P, d.ow - ox0);
     __m256 acc[P][V];
@@ -106,6 +111,14 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
     for (int p = 0; p < P; ++p) {
       if (p >= pixels) break;
       float* dst = out + (ox0 + p) * d.o;
+      if (bias || relu) {
+#pragma GCC unroll 16
+        for (int v = 0; v < V; ++v) {
+          acc[p][v] = _mm256_add_ps(acc[p][v], bias_vector(v));
+          // MAXPS returns its second operand when either is NaN: a NaN sum stays NaN.
+          if (relu) acc[p][v] = _mm256_max_ps(_mm256_setzero_ps(), acc[p][v]);
+        }
+      }
 #pragma GCC unroll 16
       for (int v = 0; v + 1 < V; ++v) _mm256_storeu_ps(dst + 8 * v, acc[p][v]);
       if (last == 8) {
@@ -255,7 +268,7 @@ void FilterGradientChannels(const ConvDims& d, const float* padded, const float*
 }  // namespace
 
 void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
-             int64_t r1) {
+             int64_t r1, const Epilogue& epilogue) {
   const RowSource source(d, scratch);
   const float* rows[kMaxKernelHeight];
   const int64_t group_size = d.kh * d.kw * d.c * kMaxChannels;  // packed floats of one full group
@@ -269,11 +282,12 @@ void Forward(const ConvDims& d, const float* input, const float* packed, float* 
       const int64_t og = Min(kMaxChannels, d.o - g * kMaxChannels);
       const float* group = packed + g * group_size;
       float* out = out_row + g * kMaxChannels;
+      const float* bias = epilogue.bias ? epilogue.bias + g * kMaxChannels : nullptr;
       switch ((og + 7) / 8) {
-        case 1: ForwardGroupRow<1>(d, rows, ky0, ky1, group, og, out); break;
-        case 2: ForwardGroupRow<2>(d, rows, ky0, ky1, group, og, out); break;
-        case 3: ForwardGroupRow<3>(d, rows, ky0, ky1, group, og, out); break;
-        default: ForwardGroupRow<4>(d, rows, ky0, ky1, group, og, out); break;
+        case 1: ForwardGroupRow<1>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, out); break;
+        case 2: ForwardGroupRow<2>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, out); break;
+        case 3: ForwardGroupRow<3>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, out); break;
+        default: ForwardGroupRow<4>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, out); break;
       }
     }
   }
@@ -325,7 +339,7 @@ void FilterGradient(const ConvDims& d, const float* input, const float* dy, floa
 
 namespace kiln::direct_conv {
 
-void Forward(const ConvDims&, const float*, const float*, float*, float*, int64_t, int64_t) {}
+void Forward(const ConvDims&, const float*, const float*, float*, float*, int64_t, int64_t, const Epilogue&) {}
 void FilterGradient(const ConvDims&, const float*, const float*, float*, float*, int64_t, int64_t) {}
 
 }  // namespace kiln::direct_conv

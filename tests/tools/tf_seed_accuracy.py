@@ -2,7 +2,7 @@
 """Runs a seed program in real TensorFlow (tf.compat.v1 graph mode) on Kiln's default data, as the
 oracle for what the seed's own code reaches with the seed's settings. Not part of the test suite.
 
-Usage: /work/venv-tf/bin/python tests/tools/tf_seed_accuracy.py mlp_bn [seed ...]
+Usage: /work/venv-tf/bin/python tests/tools/tf_seed_accuracy.py mlp|mlp_bn|conv_bn|cnn_tutorial [seed ...]
 Data: Debian's Fashion-MNIST IDX files; validation = the first 5000 training images, as TF's input_data.
 """
 import gzip, os, struct, sys
@@ -82,7 +82,58 @@ def seed002(batch_norm, conv, seed):
     return test
 
 
+def cnn_tutorial(seed):
+    """tensorflow/models image/mnist/convolutional.py (seed 004's base), as written there: inputs in
+    [-0.5, 0.5], the first 5000 training images held out, batches taken in order (no shuffling), the
+    tutorial's SEED (66478, offset by seed - 1 as `kiln train cnn_tutorial --seed` does)."""
+    tf1.reset_default_graph()
+    SEED = 66478 + seed - 1
+    tf1.set_random_seed(seed)
+    xtr, ytr = idx("train-images-idx3-ubyte.gz") - 0.5, idx("train-labels-idx1-ubyte.gz")
+    xte, yte = idx("t10k-images-idx3-ubyte.gz") - 0.5, idx("t10k-labels-idx1-ubyte.gz")
+    xtr, ytr = xtr[5000:], ytr[5000:]
+    train_size, batch_size, epochs = len(xtr), 64, 10
+    data = tf1.placeholder(tf.float32, [batch_size, 28, 28, 1])
+    labels = tf1.placeholder(tf.int64, [batch_size])
+    eval_data = tf1.placeholder(tf.float32, [1000, 28, 28, 1])
+    conv1_w = tf.Variable(tf1.truncated_normal([5, 5, 1, 32], stddev=0.1, seed=SEED))
+    conv1_b = tf.Variable(tf.zeros([32]))
+    conv2_w = tf.Variable(tf1.truncated_normal([5, 5, 32, 64], stddev=0.1, seed=SEED))
+    conv2_b = tf.Variable(tf.constant(0.1, shape=[64]))
+    fc1_w = tf.Variable(tf1.truncated_normal([7 * 7 * 64, 512], stddev=0.1, seed=SEED))
+    fc1_b = tf.Variable(tf.constant(0.1, shape=[512]))
+    fc2_w = tf.Variable(tf1.truncated_normal([512, 10], stddev=0.1, seed=SEED))
+    fc2_b = tf.Variable(tf.constant(0.1, shape=[10]))
+
+    def model(x, train=False):
+        conv = tf.nn.conv2d(x, conv1_w, strides=[1, 1, 1, 1], padding='SAME')
+        pool = tf.nn.max_pool(tf.nn.relu(tf.nn.bias_add(conv, conv1_b)), [1, 2, 2, 1], [1, 2, 2, 1], 'SAME')
+        conv = tf.nn.conv2d(pool, conv2_w, strides=[1, 1, 1, 1], padding='SAME')
+        pool = tf.nn.max_pool(tf.nn.relu(tf.nn.bias_add(conv, conv2_b)), [1, 2, 2, 1], [1, 2, 2, 1], 'SAME')
+        hidden = tf.nn.relu(tf.matmul(tf.reshape(pool, [pool.shape[0], -1]), fc1_w) + fc1_b)
+        if train:
+            hidden = tf1.nn.dropout(hidden, 0.5, seed=SEED)
+        return tf.matmul(hidden, fc2_w) + fc2_b
+
+    logits = model(data, True)
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    loss += 5e-4 * (tf.nn.l2_loss(fc1_w) + tf.nn.l2_loss(fc1_b) + tf.nn.l2_loss(fc2_w) + tf.nn.l2_loss(fc2_b))
+    batch = tf.Variable(0)
+    lr = tf1.train.exponential_decay(0.01, batch * batch_size, train_size, 0.95, staircase=True)
+    train = tf1.train.MomentumOptimizer(lr, 0.9).minimize(loss, global_step=batch)
+    eval_pred = tf.argmax(model(eval_data), 1)
+    config = tf1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
+    with tf1.Session(config=config) as sess:
+        sess.run(tf1.global_variables_initializer())
+        for step in range(epochs * train_size // batch_size):
+            offset = (step * batch_size) % (train_size - batch_size)
+            sess.run(train, {data: xtr[offset:offset + batch_size], labels: ytr[offset:offset + batch_size]})
+        pred = np.concatenate([sess.run(eval_pred, {eval_data: xte[i:i + 1000]}) for i in range(0, 10000, 1000)])
+    return float(np.mean(pred == yte))
+
+
 MODELS = {"mlp": (False, False), "mlp_bn": (True, False), "conv_bn": (True, True)}
 name = sys.argv[1]
 for s in [int(a) for a in sys.argv[2:]] or [1]:
-    print(f"{name} seed={s} tf_test_acc={seed002(*MODELS[name], s):.4f}", flush=True)
+    acc = cnn_tutorial(s) if name == "cnn_tutorial" else seed002(*MODELS[name], s)
+    print(f"{name} seed={s} tf_test_acc={acc:.4f}", flush=True)

@@ -97,6 +97,39 @@ TEST_F(LibraryKernelsTest, FiltersTallerThanTheDirectKernelTakesGoThroughIm2col)
   CheckConv({1, 20, 5, 2}, {17, 2, 2, 3}, 1, "VALID", DT_FLOAT, 2);
 }
 
+TEST_F(LibraryKernelsTest, FusedConvolutionEpiloguesMatchReference) {
+  // Bias and ReLU applied in the direct kernel's registers (float, 1-2 groups, partial vectors), after
+  // each im2col panel (double) and after a pointwise product; a NaN input must come out NaN.
+  struct Case {
+    std::vector<int64_t> input, filter;
+    int64_t stride;
+    const char* padding;
+    DataType dtype;
+  };
+  for (const Case& c : {Case{{2, 9, 7, 3}, {3, 3, 3, 5}, 1, "SAME", DT_FLOAT},
+                        Case{{2, 8, 8, 4}, {3, 3, 4, 44}, 2, "VALID", DT_FLOAT},
+                        Case{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
+                        Case{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
+    for (bool relu : {false, true}) {
+      Graph graph;
+      DefaultGraphGuard guard(graph);
+      auto x = placeholder(c.dtype, Shape(c.input), "x");
+      auto w = placeholder(c.dtype, Shape(c.filter), "w");
+      auto b = placeholder(c.dtype, Shape({c.filter[3]}), "b");
+      std::vector<std::string> ops = {"BiasAdd"};
+      if (relu) ops.push_back("Relu");
+      auto y = MakeOp("_FusedConv2D", {x, w, b},
+                      {{"strides", std::vector<int64_t>{1, c.stride, c.stride, 1}}, {"padding", std::string(c.padding)},
+                       {"fused_ops", ops}});
+      ASSERT_TRUE(testing::LibraryKernelCovers(*y.node, 2));
+      Tensor input = Random(c.input, c.dtype);
+      if (c.dtype == DT_FLOAT) input.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
+      ExpectSameAsReference(graph, {y}, {{x, input}, {w, Random(c.filter, c.dtype)}, {b, Random({c.filter[3]}, c.dtype)}}, 2,
+                            c.dtype == DT_FLOAT ? 2e-5 : 1e-12);
+    }
+  }
+}
+
 TEST_F(LibraryKernelsTest, LargeConvolutionSpanningManyPanelsMatchesReference) {
   // 800 taps per patch: 81 rows per panel, so panels cross image boundaries.
   CheckConv({3, 14, 14, 32}, {5, 5, 32, 16}, 1, "SAME", DT_FLOAT, 2);

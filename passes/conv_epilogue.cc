@@ -1,0 +1,98 @@
+#include "passes/conv_epilogue.h"
+
+#include <algorithm>
+
+#include "passes/rewrite.h"
+
+namespace kiln {
+namespace {
+
+// The node's only use: one data input of one reader, and no control use.
+const Use* SoleDataUse(const Node& node) {
+  if (node.uses().size() != 1 || node.uses()[0].input_index < 0) return nullptr;
+  return &node.uses()[0];
+}
+
+bool IsFloatConv(const Node& node) {
+  if (node.op() != "Conv2D") return false;
+  DataType t = node.output_type(0).dtype;
+  return (t == DT_FLOAT || t == DT_DOUBLE) && node.attr<std::string>("data_format") == "NHWC";
+}
+
+// The bias `add` adds to the convolution `conv` (one of its operands): BiasAdd's, or for Add/AddV2
+// the other operand when it is a vector of one value per output channel; null otherwise.
+const Output* BiasOf(const Node& add, const Node& conv) {
+  const TensorType& out = conv.output_type(0);
+  if (add.op() == "BiasAdd") {
+    return add.input(0).node == &conv && add.attr<std::string>("data_format") == "NHWC" ? &add.input(1) : nullptr;
+  }
+  if (add.op() != "AddV2" && add.op() != "Add") return nullptr;
+  const int other = add.input(0).node == &conv ? 1 : 0;
+  const Output& bias = add.input(other);
+  if (bias.node == &conv || add.input(1 - other).node != &conv) return nullptr;
+  const Shape& b = bias.shape();
+  bool per_channel = b.rank() == 1 && out.shape.rank() == 4 && b.dim(0) >= 0 && b.dim(0) == out.shape.dim(3);
+  bool same_result = add.output_type(0).shape == out.shape && bias.dtype() == out.dtype;
+  return per_channel && same_result ? &bias : nullptr;
+}
+
+class ConvEpiloguePass : public GraphPass {
+ public:
+  std::string name() const override { return "epilogue"; }
+
+  StatusOr<bool> Run(Graph& graph, const PassContext& context) override {
+    bool changed = false;
+    // Convolutions first: a fusion deletes only its own chain, never another convolution.
+    std::vector<Node*> convs;
+    for (Node* n : graph.nodes()) if (IsFloatConv(*n)) convs.push_back(n);
+    for (Node* conv : convs) {
+      if (IsPinned(context, *conv)) continue;
+      const Use* to_add = SoleDataUse(*conv);
+      if (!to_add) continue;
+      Node* add = to_add->node;
+      const Output* bias = BiasOf(*add, *conv);
+      if (!bias || IsFed(context, *add)) continue;
+      // The last node of the chain may be fetched or a target (those move to the fused node);
+      // one before it may not.
+      std::vector<Node*> chain = {conv, add};
+      const Use* to_relu = IsPinned(context, *add) ? nullptr : SoleDataUse(*add);
+      if (to_relu && to_relu->node->op() == "Relu" && !IsFed(context, *to_relu->node)) chain.push_back(to_relu->node);
+      KILN_RETURN_IF_ERROR(Fuse(graph, context, chain, *bias));
+      changed = true;
+    }
+    if (changed) RestoreTopologicalIds(graph);
+    return changed;
+  }
+
+ private:
+  // Replaces the chain by one _FusedConv2D that takes the last node's place and name.
+  Status Fuse(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, Output bias) {
+    Node* conv = chain.front();
+    Node* last = chain.back();
+    std::vector<Node*> waits;
+    for (Node* n : chain) {
+      for (Node* dep : n->control_inputs()) {
+        if (std::find(chain.begin(), chain.end(), dep) == chain.end()) waits.push_back(dep);
+      }
+    }
+    AttrMap attrs = conv->attrs();
+    attrs["fused_ops"] = chain.size() == 3 ? std::vector<std::string>{"BiasAdd", "Relu"} : std::vector<std::string>{"BiasAdd"};
+    attrs["num_args"] = int64_t{1};
+    KILN_ASSIGN_OR_RETURN(Node* fused, graph.AddNode({.name = graph.UniqueName(last->name() + "/fused"),
+                                                      .op = "_FusedConv2D",
+                                                      .inputs = {conv->input(0), conv->input(1), bias},
+                                                      .control_inputs = waits,
+                                                      .attrs = attrs,
+                                                      .device = conv->device()}));
+    const std::string name = last->name();
+    ReplaceNode(graph, context, last, fused);
+    RemoveIfUnused(graph, context, last);
+    return graph.RenameNode(fused, name);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<GraphPass> MakeConvEpiloguePass() { return std::make_unique<ConvEpiloguePass>(); }
+
+}  // namespace kiln
