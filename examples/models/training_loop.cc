@@ -164,7 +164,11 @@ StatusOr<TrainResult> RunTrainingLoop(Session& sess, const Classifier& model, co
     int64_t steps = 0;
     for (int64_t s = 0; s < steps_per_epoch; ++s) {
       Tensor images, one_hot, ids;
-      KILN_RETURN_IF_ERROR(batches.NextBatch(settings.batch, &images, &one_hot, &ids));
+      if (settings.tutorial_batches) {
+        KILN_RETURN_IF_ERROR(data::TutorialBatch(data.train, result.steps, settings.batch, &images, &one_hot, &ids));
+      } else {
+        KILN_RETURN_IF_ERROR(batches.NextBatch(settings.batch, &images, &one_hot, &ids));
+      }
       FeedDict feeds = {{model.images, images}, {model.labels, model.sparse_labels ? ids : one_hot}};
       feeds.insert(feeds.end(), model.extra_train_feeds.begin(), model.extra_train_feeds.end());
       std::vector<Fetch> fetches = {train_op, model.loss, model.accuracy};

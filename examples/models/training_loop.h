@@ -46,6 +46,7 @@ struct LoopSettings {
   int64_t max_steps;  // -1: no limit
   SummaryLog* summaries = nullptr;
   std::optional<BenchmarkSettings> benchmark;  // TrainConfig::benchmark: time the training step instead
+  bool tutorial_batches = false;  // data::TutorialBatch's consecutive rows instead of shuffled batches
 };
 
 // Loads the configured data set (Debian's Fashion-MNIST by default), holding out

@@ -50,4 +50,19 @@ Status MiniBatcher::NextBatch(int64_t batch, Tensor* images, Tensor* one_hot, Te
   return OkStatus();
 }
 
+Status TutorialBatch(const DataSplit& split, int64_t step, int64_t batch, Tensor* images, Tensor* one_hot,
+                     Tensor* labels) {
+  const int64_t n = split.size();
+  if (batch <= 0) return InvalidArgument("batch size must be positive, got " + std::to_string(batch));
+  if (n <= batch) {
+    return InvalidArgument("the tutorial's batches need more examples than the batch size, got " + std::to_string(n) +
+                           " examples for batches of " + std::to_string(batch));
+  }
+  const int64_t offset = (step * batch) % (n - batch);
+  *images = SliceRows(split.images, offset, offset + batch);
+  *one_hot = SliceRows(split.one_hot, offset, offset + batch);
+  if (labels) *labels = SliceRows(split.labels, offset, offset + batch);
+  return OkStatus();
+}
+
 }  // namespace kiln::data

@@ -27,4 +27,10 @@ class MiniBatcher {
   int64_t epochs_completed_ = 0;
 };
 
+// The batch TF's models/image/mnist/convolutional.py trains on at `step` (counting from 0): rows
+// [offset, offset + batch) of the split in data order, offset = (step * batch) % (size - batch).
+// Never shuffled; the tutorial's own loop, which seed 004 keeps. Needs size > batch.
+Status TutorialBatch(const DataSplit& split, int64_t step, int64_t batch, Tensor* images, Tensor* one_hot,
+                     Tensor* labels);
+
 }  // namespace kiln::data

@@ -137,6 +137,25 @@ TEST(BatcherTest, EpochRemainderWrapsIntoTheNextEpoch) {
   }
 }
 
+TEST(BatcherTest, TutorialBatchesTakeConsecutiveRowsAtTheTutorialsOffsets) {
+  DataSplit s = CountingSplit(10);
+  // offset = (step * 3) % (10 - 3): 0, 3, 6, 2, 5, ...
+  const int expected_first[] = {0, 3, 6, 2, 5};
+  for (int step = 0; step < 5; ++step) {
+    Tensor x, y, labels;
+    ASSERT_TRUE(TutorialBatch(s, step, 3, &x, &y, &labels).ok());
+    ASSERT_EQ(x.dims(), (std::vector<int64_t>{3, 1}));
+    for (int i = 0; i < 3; ++i) {
+      int example = expected_first[step] + i;
+      EXPECT_EQ(x.data<float>()[i], static_cast<float>(example));
+      EXPECT_EQ(labels.data<int64_t>()[i], example % 10);
+      EXPECT_EQ(y.data<float>()[i * 10 + example % 10], 1.0f);
+    }
+  }
+  Tensor x, y;
+  EXPECT_FALSE(TutorialBatch(s, 0, 10, &x, &y, nullptr).ok());  // no room for an offset
+}
+
 TEST(BatcherTest, EmptySplitAndBadBatchAreErrors) {
   DataSplit empty = CountingSplit(0);
   MiniBatcher b(empty, 1);
