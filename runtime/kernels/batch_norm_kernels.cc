@@ -1,9 +1,10 @@
 // FusedBatchNormV3 and FusedBatchNormGradV3 (NHWC, T == U in {float, double}) as library kernels,
 // computing exactly the reference kernels' formulas (graph/ops/batch_norm_ops.cc) in the same
 // precision, but split over the thread pool:
-//   forward, training: the per-channel sum over the N*H*W rows, then the sum of squared deviations
-//     from that mean (the reference's two-pass variance, not sum-of-squares minus mean squared), each
-//     as per-chunk partial rows in double, combined in chunk order; the biased variance normalizes,
+//   forward, training: per channel over the N*H*W rows, in one pass, the sums of d = x - shift and
+//     of d * d with the shift the channel's first value (the reference takes two passes: the mean,
+//     then squared deviations from it; in double the shifted sums agree with it far below float
+//     rounding), as per-chunk partial rows in double, combined in chunk order; the biased variance normalizes,
 //     the Bessel-corrected one (n / (n - 1)) is reported as batch_variance, blended with the given
 //     moving statistics when exponential_avg_factor != 1 and they have one value per channel;
 //   forward, inference: the given mean and variance are used and reported as they are;
@@ -78,16 +79,16 @@ inline __attribute__((always_inline)) void ForEachLane(int64_t n, int64_t lanes,
   for (int64_t j = 0; j < n - full; ++j) body(full + j, j);
 }
 
+// The sums of d and d * d for d = x - shift, per lane, in one pass: with the shift a value of the
+// channel (its first row), the variance S2/n - (S1/n)^2 loses nothing measurable in double against
+// the two-pass sum of squared deviations from the mean, and the activation is read once, not twice.
 template <typename T>
-KILN_VECTOR_CLONES void SumLanes(const T* x, int64_t n, int64_t lanes, double* acc) {
-  ForEachLane(n, lanes, [&](int64_t i, int64_t j) { acc[j] += x[i]; });
-}
-
-template <typename T>
-KILN_VECTOR_CLONES void SquaredDeviationLanes(const T* x, int64_t n, int64_t lanes, const double* mean, double* acc) {
+KILN_VECTOR_CLONES void ShiftedMomentLanes(const T* x, int64_t n, int64_t lanes, const double* shift, double* acc,
+                                           double* acc_sq) {
   ForEachLane(n, lanes, [&](int64_t i, int64_t j) {
-    double d = x[i] - mean[j];
-    acc[j] += d * d;
+    double d = x[i] - shift[j];
+    acc[j] += d;
+    acc_sq[j] += d * d;
   });
 }
 
@@ -131,7 +132,8 @@ class FusedBatchNormKernel final : public LibraryKernel {
                        ThreadPool* pool)
       : rows_(rows), channels_(channels), lanes_(LaneWidth(channels)), eps_(eps), factor_(factor),
         training_(training), blend_(blend), pool_(pool), chunks_(ChunksFor(pool, rows, channels)),
-        partial_(training ? static_cast<size_t>(chunks_) * lanes_ : 0), mean_(channels), var_(channels),
+        partial_(training ? static_cast<size_t>(chunks_) * lanes_ : 0), partial_sq_(partial_.size()), mean_(channels),
+        var_(channels),
         inv_(channels), mean_lanes_(lanes_), inv_lanes_(lanes_), offset_lanes_(lanes_) {}
 
   Status Run(void* const* buffers) override {
@@ -142,21 +144,23 @@ class FusedBatchNormKernel final : public LibraryKernel {
     const T* var_in = static_cast<const T*>(buffers[4]);
     const int64_t C = channels_, L = lanes_;
     if (training_) {
+      SpreadOverLanes(x, C, mean_lanes_);  // the shift: the first row, one value per channel
       ForEachChunk(pool_, chunks_, rows_, [&](int chunk, int64_t r0, int64_t r1) {
         double* acc = partial_.data() + chunk * L;
+        double* acc_sq = partial_sq_.data() + chunk * L;
         std::fill_n(acc, L, 0.0);
-        SumLanes(x + r0 * C, (r1 - r0) * C, L, acc);
+        std::fill_n(acc_sq, L, 0.0);
+        ShiftedMomentLanes(x + r0 * C, (r1 - r0) * C, L, mean_lanes_.data(), acc, acc_sq);
       });
       CombinePartials(partial_, chunks_, C, L, mean_.data());
-      for (double& m : mean_) m /= static_cast<double>(rows_);
+      CombinePartials(partial_sq_, chunks_, C, L, var_.data());
+      const double n = static_cast<double>(rows_);
+      for (int64_t k = 0; k < C; ++k) {
+        const double shifted_mean = mean_[k] / n;
+        mean_[k] = x[k] + shifted_mean;
+        var_[k] = std::max(0.0, var_[k] / n - shifted_mean * shifted_mean);
+      }
       SpreadOverLanes(mean_.data(), C, mean_lanes_);
-      ForEachChunk(pool_, chunks_, rows_, [&](int chunk, int64_t r0, int64_t r1) {
-        double* acc = partial_.data() + chunk * L;
-        std::fill_n(acc, L, 0.0);
-        SquaredDeviationLanes(x + r0 * C, (r1 - r0) * C, L, mean_lanes_.data(), acc);
-      });
-      CombinePartials(partial_, chunks_, C, L, var_.data());
-      for (double& v : var_) v /= static_cast<double>(rows_);
     } else {
       for (int64_t k = 0; k < C; ++k) mean_[k] = mean_in[k], var_[k] = var_in[k];
       SpreadOverLanes(mean_.data(), C, mean_lanes_);
@@ -201,7 +205,7 @@ class FusedBatchNormKernel final : public LibraryKernel {
   bool training_, blend_;
   ThreadPool* pool_;
   int chunks_;
-  std::vector<double> partial_;     // [chunks_, lanes_]: sums, then squared deviations
+  std::vector<double> partial_, partial_sq_;  // [chunks_, lanes_]: sums of x - shift and of its squares
   std::vector<double> mean_, var_;  // per channel: the statistics that normalize
   std::vector<double> inv_;         // per channel: rsqrt(var + eps) * scale
   std::vector<double> mean_lanes_, inv_lanes_, offset_lanes_;  // per lane: what y is computed from
