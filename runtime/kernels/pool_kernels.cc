@@ -52,6 +52,62 @@ KILN_VECTOR_CLONES void RouteToFirstMax(const T* x, const T* m, const T* g, int6
   }
 }
 
+// The seeds' pools, 2x2 windows of stride 2 tiling the image exactly, one output row per call (the
+// AVX2 clone is reached through an indirect call: once per row, not per tap). The four taps of a
+// window are visited in the reference's order (top left, top right, bottom left, bottom right),
+// the first starting the maximum and only a strictly greater one replacing it, so ties and NaNs
+// resolve as the reference's argmax does. Inputs and outputs never overlap (`__restrict__` lets the
+// vectorizer skip the run-time overlap checks: with five streams it had given up and branched).
+template <typename T>
+KILN_VECTOR_CLONES void MaxPool2x2Row(const T* __restrict__ top, const T* __restrict__ bottom, int64_t ow, int64_t c,
+                                      T* __restrict__ out) {
+  for (int64_t ox = 0; ox < ow; ++ox) {
+    const T* a = top + 2 * ox * c;
+    const T* b = bottom + 2 * ox * c;
+    T* o = out + ox * c;
+    for (int64_t ch = 0; ch < c; ++ch) {
+      T m = a[ch];
+      m = a[c + ch] > m ? a[c + ch] : m;
+      m = b[ch] > m ? b[ch] : m;
+      m = b[c + ch] > m ? b[c + ch] : m;
+      o[ch] = m;
+    }
+  }
+}
+
+template <typename T>
+KILN_VECTOR_CLONES void MaxPool2x2GradRow(const T* __restrict__ top, const T* __restrict__ bottom,
+                                          const T* __restrict__ grad, int64_t ow, int64_t c, T* __restrict__ dx_top,
+                                          T* __restrict__ dx_bottom) {
+  for (int64_t ox = 0; ox < ow; ++ox) {
+    const int64_t at = 2 * ox * c;
+    const T* a = top + at;
+    const T* b = bottom + at;
+    const T* g = grad + ox * c;
+    T* da = dx_top + at;
+    T* db = dx_bottom + at;
+    for (int64_t ch = 0; ch < c; ++ch) {
+      T m = a[ch], tap = T(0);
+      bool up = a[c + ch] > m;
+      m = up ? a[c + ch] : m, tap = up ? T(1) : tap;
+      up = b[ch] > m;
+      m = up ? b[ch] : m, tap = up ? T(2) : tap;
+      up = b[c + ch] > m;
+      tap = up ? T(3) : tap;
+      da[ch] = tap == T(0) ? g[ch] : T(0);
+      da[c + ch] = tap == T(1) ? g[ch] : T(0);
+      db[ch] = tap == T(2) ? g[ch] : T(0);
+      db[c + ch] = tap == T(3) ? g[ch] : T(0);
+    }
+  }
+}
+
+// Whether `d` is 2x2 windows of stride 2 that tile the input exactly (every pixel in one window).
+bool Tiles2x2(const PoolDims& d) {
+  return d.kh == 2 && d.kw == 2 && d.sh == 2 && d.sw == 2 && d.pad_h == 0 && d.pad_w == 0 && d.oh * 2 == d.h &&
+         d.ow * 2 == d.w;
+}
+
 template <typename T>
 class MaxPoolKernel final : public LibraryKernel {
  public:
@@ -60,6 +116,13 @@ class MaxPoolKernel final : public LibraryKernel {
     const T* in = static_cast<const T*>(buffers[0]);
     T* out = static_cast<T*>(buffers[1]);
     const PoolDims& d = d_;
+    if (Tiles2x2(d)) {
+      const int64_t row = d.w * d.c;
+      ForEachChunk(pool_, chunks_, d.n * d.oh, [&](int, int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) MaxPool2x2Row(in + 2 * r * row, in + (2 * r + 1) * row, d.ow, d.c, out + r * d.ow * d.c);
+      });
+      return OkStatus();
+    }
     ForEachChunk(pool_, chunks_, d.n, [&](int, int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b)
         for (int64_t oy = 0; oy < d.oh; ++oy)
@@ -102,6 +165,17 @@ class MaxPoolGradKernel final : public LibraryKernel {
     const T* in = static_cast<const T*>(buffers[0]);
     const T* grad = static_cast<const T*>(buffers[2]);
     T* dx = static_cast<T*>(buffers[3]);
+    if (Tiles2x2(d_)) {
+      const PoolDims& d = d_;
+      const int64_t row = d.w * d.c;
+      ForEachChunk(pool_, chunks_, d.n * d.oh, [&](int, int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+          MaxPool2x2GradRow(in + 2 * r * row, in + (2 * r + 1) * row, grad + r * d.ow * d.c, d.ow, d.c, dx + 2 * r * row,
+                            dx + (2 * r + 1) * row);
+        }
+      });
+      return OkStatus();
+    }
     if (disjoint_) return RunDisjoint(in, grad, dx);
     const PoolDims& d = d_;
     const int64_t image = d.h * d.w * d.c;

@@ -161,6 +161,30 @@ TEST_F(LibraryKernelsTest, DisjointMaxPoolGradientMatchesReferenceWithTiesNaNsAn
   }
 }
 
+TEST_F(LibraryKernelsTest, TilingTwoByTwoPoolsMatchReferenceWithTiesAndNaNs) {
+  // 2x2 windows of stride 2 covering even images exactly (the seeds' pools) take their own path:
+  // the maximum and the argmax over the four taps in the reference's order.
+  for (DataType dtype : {DT_FLOAT, DT_DOUBLE}) {
+    for (bool ties : {false, true}) {
+      Graph fresh;
+      DefaultGraphGuard guard(fresh);
+      auto x = placeholder(dtype, Shape({3, 8, 10, 21}), "x");
+      auto y = nn::max_pool(x, {1, 2, 2, 1}, {1, 2, 2, 1}, ties ? "SAME" : "VALID");
+      auto r = placeholder(dtype, y.shape(), "r");
+      auto dx = gradients(reduce_sum(y * r), {x})[0];
+      ASSERT_TRUE(testing::LibraryKernelCovers(*y.node, 2));
+      Tensor xv = Random({3, 8, 10, 21}, dtype, ties);
+      if (dtype == DT_FLOAT) {
+        float* v = xv.data<float>();
+        v[0] = std::numeric_limits<float>::quiet_NaN();        // a window's first tap
+        v[21 + 4] = std::numeric_limits<float>::quiet_NaN();   // the second tap of another channel's window
+        v[10 * 21 + 30] = std::numeric_limits<float>::quiet_NaN();  // a bottom tap
+      }
+      ExpectSameAsReference(fresh, {y, dx}, {{x, xv}, {r, Random(y.shape().dims(), dtype)}}, 2, 0);
+    }
+  }
+}
+
 TEST_F(LibraryKernelsTest, MaxPoolAndGradientMatchReferenceIncludingTies) {
   for (bool ties : {false, true}) {
     for (const std::string padding : {"VALID", "SAME"}) {
