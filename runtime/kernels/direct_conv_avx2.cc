@@ -123,6 +123,10 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
       for (int v = 0; v + 1 < V; ++v) _mm256_storeu_ps(dst + 8 * v, acc[p][v]);
       if (last == 8) {
         _mm256_storeu_ps(dst + 8 * (V - 1), acc[p][V - 1]);
+      } else if (last == 4) {
+        // Half a vector (conv_bn's 4-channel layers): a plain 128-bit store. Zen 3 runs a masked
+        // store far slower, and these layers store one per pixel.
+        _mm_storeu_ps(dst + 8 * (V - 1), _mm256_castps256_ps128(acc[p][V - 1]));
       } else {
         _mm256_maskstore_ps(dst + 8 * (V - 1), last_mask, acc[p][V - 1]);
       }
