@@ -6,7 +6,7 @@
 // Wider layers gain too, once the input rows are padded and the filter packed: cnn_tutorial's 32->64
 // layer ran at 85-89 GFLOP/s on one Zen 3 core against 61-70 through im2col and Eigen.
 // These kernels keep a block of output pixels x up to 32 output channels in registers and read the
-// input where it lies:
+// input in place (after padding its rows):
 //   forward: out[pixel, 0:o] = sum over taps and input channels of x * filter row (broadcast x,
 //     one vector FMA per 8 output channels), 3-8 pixels at a time sharing the filter loads, wider
 //     layers in groups of 32 channels;
@@ -15,9 +15,10 @@
 //     padded image, so a tile of 24 of them (3 vectors) x 4 output channels (broadcast) sits in
 //     registers while the pixels stream by (for short runs, output channels in the lanes instead);
 //   input gradient (stride 1): the forward kernel on dy with the filter flipped and transposed.
-// Input rows are laid out with their padding around them, so borders need no special case. Each forward or
-// input-gradient output is computed by one thread in a fixed order, and filter gradients are summed
-// per image block in a fixed order: results do not depend on the thread count.
+// Input rows are laid out with their padding around them, so borders need no special case. Each
+// forward or input-gradient output is computed by one thread in a fixed order, so those results do
+// not depend on the thread count; filter gradients are summed per image, per chunk of images, then
+// across chunks in order: deterministic for a given thread count.
 //
 // Only call when Available(): the code uses AVX2 and FMA instructions.
 #pragma once
