@@ -1,5 +1,6 @@
-// The training loop the classifier seeds share: epochs of shuffled mini-batches through
-// sess.run({train_op, loss}, feed_dict), validation after each epoch, test accuracy at the end.
+// The training loop the classifier seeds share: epochs of shuffled mini-batches (or, for the
+// tutorial CNN, its in-order batches) through sess.run({train_op, loss}, feed_dict), validation after
+// each epoch, test accuracy at the end.
 #pragma once
 
 #include <functional>
