@@ -54,4 +54,12 @@ StatusOr<PoolDims> MakePoolDims(const std::vector<int64_t>& input, const std::ve
   return d;
 }
 
+StatusOr<bool> FusedConvHasRelu(const std::vector<std::string>& fused_ops) {
+  if (fused_ops == std::vector<std::string>{"BiasAdd"}) return false;
+  if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) return true;
+  std::string list;
+  for (const std::string& op : fused_ops) list += (list.empty() ? "" : ", ") + op;
+  return InvalidArgument("_FusedConv2D supports fused_ops [BiasAdd] and [BiasAdd, Relu], got [" + list + "]");
+}
+
 }  // namespace kiln

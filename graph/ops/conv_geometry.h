@@ -36,6 +36,11 @@ struct PoolDims {
 StatusOr<PoolDims> MakePoolDims(const std::vector<int64_t>& input, const std::vector<int64_t>& ksize,
                                 const std::vector<int64_t>& strides, const std::string& padding);
 
+// What a _FusedConv2D applies after its convolution, from its fused_ops attr: [BiasAdd] or
+// [BiasAdd, Relu], the two lists the epilogue pass builds. Whether the ReLU is applied, or
+// InvalidArgument naming any other list.
+StatusOr<bool> FusedConvHasRelu(const std::vector<std::string>& fused_ops);
+
 // Reads a 4-int NHWC list attr (strides, ksize): batch and channel entries must be 1.
 Status SpatialPair(const std::vector<int64_t>& v, const std::string& what, int64_t* h, int64_t* w);
 

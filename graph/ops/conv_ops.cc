@@ -70,18 +70,9 @@ Status Conv2DKernel(KernelContext& c) {
   });
 }
 
-// Which epilogue a _FusedConv2D applies; the pass (passes/conv_epilogue.cc) only builds these two.
-StatusOr<bool> FusedRelu(const std::vector<std::string>& fused_ops) {
-  if (fused_ops == std::vector<std::string>{"BiasAdd"}) return false;
-  if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) return true;
-  std::string list;
-  for (const std::string& op : fused_ops) list += (list.empty() ? "" : ", ") + op;
-  return InvalidArgument("_FusedConv2D supports fused_ops [BiasAdd] and [BiasAdd, Relu], got [" + list + "]");
-}
-
 // The convolution, then + bias per output channel and, for [BiasAdd, Relu], max(0, .).
 Status FusedConv2DKernel(KernelContext& c) {
-  KILN_ASSIGN_OR_RETURN(bool relu, FusedRelu(c.node().attr<std::vector<std::string>>("fused_ops")));
+  KILN_ASSIGN_OR_RETURN(bool relu, FusedConvHasRelu(c.node().attr<std::vector<std::string>>("fused_ops")));
   KILN_RETURN_IF_ERROR(Conv2DKernel(c));
   return DispatchFloat(c.input(0).dtype(), "_FusedConv2D", [&]<typename T>() {
     const T* bias = c.input(2).data<T>();
@@ -167,7 +158,7 @@ Status Conv2DShape(InferenceContext& c) {
 // Conv2D's shape, with a bias of one value per output channel.
 Status FusedConv2DShape(InferenceContext& c) {
   KILN_RETURN_IF_ERROR(Conv2DShape(c));
-  StatusOr<bool> relu = FusedRelu(c.attr<std::vector<std::string>>("fused_ops"));
+  StatusOr<bool> relu = FusedConvHasRelu(c.attr<std::vector<std::string>>("fused_ops"));
   if (!relu.ok()) return c.error(relu.status().message());
   Shape bias;
   KILN_RETURN_IF_ERROR(c.WithRank(2, 1, &bias));

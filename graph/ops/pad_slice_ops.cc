@@ -26,15 +26,9 @@ void CopyWindow(const Tensor& in, Tensor& out, const std::vector<int64_t>& offse
   }
 }
 
-std::vector<int64_t> PadsBefore(const Tensor& paddings) {
-  std::vector<int64_t> p = TensorToInts(paddings), before;
-  for (size_t i = 0; i < p.size(); i += 2) before.push_back(p[i]);
-  return before;
-}
-
 Status PadKernel(KernelContext& c) {
   std::memset(c.output(0).raw_data(), 0, c.output(0).num_bytes());
-  CopyWindow(c.input(0), c.output(0), PadsBefore(c.input(1)), true);
+  CopyWindow(c.input(0), c.output(0), PadsBefore(TensorToInts(c.input(1))), true);
   return OkStatus();
 }
 
@@ -65,7 +59,7 @@ Status PadGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output
   if (!p) return InvalidArgument("the gradient of Pad needs constant paddings (node " + op.name() + ")");
   Output x = op.input(0);
   Output size = x.shape().IsFullyDefined() ? IntsLike(x, x.shape().dims()) : shape(x);
-  (*dx)[0] = MakeOp("Slice", {dy[0], IntsLike(x, PadsBefore(*p)), size}, {});
+  (*dx)[0] = MakeOp("Slice", {dy[0], IntsLike(x, PadsBefore(TensorToInts(*p))), size}, {});
   return OkStatus();
 }
 
@@ -117,6 +111,12 @@ Status SliceGrad(const Node& op, const std::vector<Output>& dy, std::vector<Outp
 }
 
 }  // namespace
+
+std::vector<int64_t> PadsBefore(const std::vector<int64_t>& paddings) {
+  std::vector<int64_t> before;
+  for (size_t i = 0; i < paddings.size(); i += 2) before.push_back(paddings[i]);
+  return before;
+}
 
 WindowRuns MakeWindowRuns(const std::vector<int64_t>& small_dims, const std::vector<int64_t>& large_dims,
                           const std::vector<int64_t>& offset) {

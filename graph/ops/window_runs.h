@@ -16,6 +16,10 @@ struct WindowRuns {
   std::vector<std::pair<int64_t, int64_t>> offsets;
 };
 
+// Each dim's padding before, from Pad's paddings flattened as [before0, after0, before1, ...]: the
+// offset of the input in the padded output.
+std::vector<int64_t> PadsBefore(const std::vector<int64_t>& paddings);
+
 // The runs copying `small_dims` to or from the window of `large_dims` starting at `offset`
 // (offset[d] + small_dims[d] <= large_dims[d]). No runs when the smaller tensor is empty.
 WindowRuns MakeWindowRuns(const std::vector<int64_t>& small_dims, const std::vector<int64_t>& large_dims,

@@ -340,11 +340,13 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
   }
 };
 
-// Builds Kernel<float> or Kernel<double>; other dtypes keep the reference kernel.
-template <template <typename> class Kernel>
-StatusOr<std::unique_ptr<LibraryKernel>> MakeFloatKernel(DataType dtype, const ConvDims& d, ThreadPool* pool) {
-  if (dtype == DT_FLOAT) return std::unique_ptr<LibraryKernel>(new Kernel<float>(d, pool));
-  if (dtype == DT_DOUBLE) return std::unique_ptr<LibraryKernel>(new Kernel<double>(d, pool));
+// Builds Kernel<float> or Kernel<double> (with any further constructor arguments); other dtypes
+// keep the reference kernel.
+template <template <typename> class Kernel, typename... Args>
+StatusOr<std::unique_ptr<LibraryKernel>> MakeFloatKernel(DataType dtype, const ConvDims& d, ThreadPool* pool,
+                                                         Args... args) {
+  if (dtype == DT_FLOAT) return std::unique_ptr<LibraryKernel>(new Kernel<float>(d, pool, args...));
+  if (dtype == DT_DOUBLE) return std::unique_ptr<LibraryKernel>(new Kernel<double>(d, pool, args...));
   return std::unique_ptr<LibraryKernel>();
 }
 
@@ -360,15 +362,12 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeConv2D(const LibraryKernelArgs& arg
   return MakeFloatKernel<Conv2DKernel>(args.inputs[0].dtype, d, args.pool);
 }
 
-// _FusedConv2D with fused_ops [BiasAdd] or [BiasAdd, Relu] (the reference kernel reports others).
+// _FusedConv2D; other fused_ops lists keep the reference kernel, which reports them.
 StatusOr<std::unique_ptr<LibraryKernel>> MakeFusedConv2D(const LibraryKernelArgs& args) {
-  const auto fused_ops = args.node.attr<std::vector<std::string>>("fused_ops");
-  const bool relu = fused_ops == std::vector<std::string>{"BiasAdd", "Relu"};
-  if (!relu && fused_ops != std::vector<std::string>{"BiasAdd"}) return std::unique_ptr<LibraryKernel>();
+  StatusOr<bool> relu = FusedConvHasRelu(args.node.attr<std::vector<std::string>>("fused_ops"));
+  if (!relu.ok()) return std::unique_ptr<LibraryKernel>();
   KILN_ASSIGN_OR_RETURN(ConvDims d, DimsOf(args, args.inputs[0].shape.dims(), args.inputs[1].shape.dims()));
-  if (args.inputs[0].dtype == DT_FLOAT) return std::unique_ptr<LibraryKernel>(new Conv2DKernel<float>(d, args.pool, true, relu));
-  if (args.inputs[0].dtype == DT_DOUBLE) return std::unique_ptr<LibraryKernel>(new Conv2DKernel<double>(d, args.pool, true, relu));
-  return std::unique_ptr<LibraryKernel>();
+  return MakeFloatKernel<Conv2DKernel>(args.inputs[0].dtype, d, args.pool, /*fused=*/true, *relu);
 }
 
 StatusOr<std::unique_ptr<LibraryKernel>> MakeConv2DBackpropInput(const LibraryKernelArgs& args) {

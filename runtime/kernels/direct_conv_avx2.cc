@@ -25,6 +25,17 @@ inline __m256i LaneMask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), lanes);
 }
 
+// A plain vector copy: padded rows are short (28 to 900 floats), and this file calls no library
+// function.
+void CopyFloats(float* dst, const float* src, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+// Floats of an input row a padded row holds: the input columns some tap reaches.
+int64_t PaddedRowCopy(const ConvDims& d) { return Max(0, Min(d.w, PaddedRowLength(d) / d.c - d.pad_w)) * d.c; }
+
 // The input rows of one output row as padded rows: row ky of the scratch holds input row iy with
 // pad_w columns of zeros before it and zeros after it out to the last column a tap reaches. The
 // padding columns are zeroed when the kernel is built and never written, so laying out a row copies
@@ -34,7 +45,7 @@ class RowSource {
  public:
   RowSource(const ConvDims& d, float* scratch)
       : d_(d), scratch_(scratch), length_(PaddedRowLength(d)),
-        copy_(Max(0, Min(d.w, PaddedRowLength(d) / d.c - d.pad_w)) * d.c),
+        copy_(PaddedRowCopy(d)),
         in_place_(d.pad_w == 0 && PaddedRowLength(d) <= d.w * d.c) {}
 
   // Lays out input row iy of image b as padded row ky, and returns that row.
@@ -49,13 +60,6 @@ class RowSource {
   const float* InputRow(const float* input, int64_t b, int64_t iy) const {
     return input + (b * d_.h + iy) * d_.w * d_.c;
   }
-  // A plain vector copy: the rows are short (28 to 900 floats), and this file calls no library function.
-  static void CopyFloats(float* dst, const float* src, int64_t n) {
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
-    for (; i < n; ++i) dst[i] = src[i];
-  }
-
   const ConvDims& d_;
   float* scratch_;
   int64_t length_, copy_;
@@ -315,14 +319,10 @@ void FilterGradient(const ConvDims& d, const float* input, const float* dy, floa
   // The padding was zeroed with the scratch and is never written.
   const int64_t row_length = PaddedRowLength(d), rows = PaddedImageRows(d);
   const int64_t copy_rows = Max(0, Min(d.h, rows - d.pad_h));
-  const int64_t copy = Max(0, Min(d.w, row_length / d.c - d.pad_w)) * d.c;
+  const int64_t copy = PaddedRowCopy(d);
   for (int64_t b = b0; b < b1; ++b) {
     for (int64_t iy = 0; iy < copy_rows; ++iy) {
-      const float* src = input + (b * d.h + iy) * d.w * d.c;
-      float* dst = scratch + (iy + d.pad_h) * row_length + d.pad_w * d.c;
-      int64_t i = 0;
-      for (; i + 8 <= copy; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
-      for (; i < copy; ++i) dst[i] = src[i];
+      CopyFloats(scratch + (iy + d.pad_h) * row_length + d.pad_w * d.c, input + (b * d.h + iy) * d.w * d.c, copy);
     }
     for (int64_t ky = 0; ky < d.kh; ++ky) {
       int64_t co = 0;

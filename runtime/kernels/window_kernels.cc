@@ -71,11 +71,7 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeWindowKernel(const LibraryKernelArg
   const Tensor* offset_value = offset_input.node->known_value(offset_input.index);
   if (!offset_value || args.inputs[0].dtype == DT_STRING) return std::unique_ptr<LibraryKernel>();
   std::vector<int64_t> offset = TensorToInts(*offset_value);
-  if (into_larger) {  // paddings [rank, 2]: the offset is each dim's padding before
-    std::vector<int64_t> before;
-    for (size_t i = 0; i < offset.size(); i += 2) before.push_back(offset[i]);
-    offset = before;
-  }
+  if (into_larger) offset = PadsBefore(offset);  // paddings [rank, 2]
   const std::vector<int64_t>& small = into_larger ? args.inputs[0].shape.dims() : args.outputs[0].shape.dims();
   const std::vector<int64_t>& large = into_larger ? args.outputs[0].shape.dims() : args.inputs[0].shape.dims();
   if (offset.size() != small.size() || small.size() != large.size()) return std::unique_ptr<LibraryKernel>();
