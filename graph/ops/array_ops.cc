@@ -41,9 +41,11 @@ Status PlaceholderKernel(KernelContext& c) {
                  c.node().attr<Shape>("shape").ToString());
 }
 
-Status ShapeKernel(KernelContext& c) {
-  Tensor t = IntsToTensor(c.input(0).dims(), c.output(0).dtype());
-  std::memcpy(c.output(0).raw_data(), t.raw_data(), t.num_bytes());
+Status ShapeNKernel(KernelContext& c) {
+  for (int i = 0; i < c.num_inputs(); ++i) {
+    Tensor t = IntsToTensor(c.input(i).dims(), c.output(i).dtype());
+    std::memcpy(c.output(i).raw_data(), t.raw_data(), t.num_bytes());
+  }
   return OkStatus();
 }
 
@@ -232,10 +234,14 @@ Status ReshapeShape(InferenceContext& c) {
   return OkStatus();
 }
 
-Status ShapeShape(InferenceContext& c) {
-  const Shape& in = c.input_shape(0);
-  c.set_output_shape(0, Shape({in.rank()}));
-  if (in.IsFullyDefined()) c.set_output_value(0, IntsToTensor(in.dims(), c.attr<DataType>("out_type")));
+// Shape, and TF's ShapeN: the shapes of N tensors at once (TF's Conv2D gradient asks for input
+// and filter shapes this way). Output i is input i's shape.
+Status ShapeNShape(InferenceContext& c) {
+  for (int i = 0; i < c.num_inputs(); ++i) {
+    const Shape& in = c.input_shape(i);
+    c.set_output_shape(i, Shape({in.rank()}));
+    if (in.IsFullyDefined()) c.set_output_value(i, IntsToTensor(in.dims(), c.attr<DataType>("out_type")));
+  }
   return OkStatus();
 }
 
@@ -341,7 +347,9 @@ void RegisterArrayOps(OpRegistry& r) {
                  .Attr("Tshape: {int32, int64} = DT_INT32").Shape(ReshapeShape).Grad(ReshapeGrad).Kernel(CopyInputKernel)
                  .SharesInputBuffer());
   r.Register(Op("Shape").Input("input: T").Output("output: out_type").Attr("T: type")
-                 .Attr("out_type: {int32, int64} = DT_INT32").Shape(ShapeShape).Kernel(ShapeKernel).NotDifferentiable());
+                 .Attr("out_type: {int32, int64} = DT_INT32").Shape(ShapeNShape).Kernel(ShapeNKernel).NotDifferentiable());
+  r.Register(Op("ShapeN").Input("input: N * T").Output("output: N * out_type").Attr("N: int >= 1").Attr("T: type")
+                 .Attr("out_type: {int32, int64} = DT_INT32").Shape(ShapeNShape).Kernel(ShapeNKernel).NotDifferentiable());
   r.Register(Op("Size").Input("input: T").Output("output: out_type").Attr("T: type")
                  .Attr("out_type: {int32, int64} = DT_INT32").Shape(SizeShape).Kernel(SizeKernel).NotDifferentiable());
   r.Register(Op("OneHot").Input("indices: TI").Input("depth: int32").Input("on_value: T").Input("off_value: T")

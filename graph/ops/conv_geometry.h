@@ -1,5 +1,6 @@
 // NHWC window geometry shared by convolution and pooling: output sizes and padding for TF's
-// "SAME" and "VALID" schemes (TF's GetWindowedOutputSize).
+// "SAME" and "VALID" schemes (TF's GetWindowedOutputSize), and for convolutions also "EXPLICIT"
+// with its explicit_paddings attr.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include "graph/status.h"
 
 namespace kiln {
+
+class Node;
 
 struct Window1D {
   int64_t out = 0;       // output size
@@ -26,8 +29,30 @@ struct ConvDims {
   int64_t patches() const { return n * oh * ow; }
   int64_t patch_size() const { return kh * kw * c; }
 };
+// `explicit_paddings` is the convolution attr of that name: empty unless padding is "EXPLICIT",
+// then 8 numbers, (before, after) per NHWC dimension, the batch and channel pairs zero.
 StatusOr<ConvDims> MakeConvDims(const std::vector<int64_t>& input, const std::vector<int64_t>& filter,
-                                const std::vector<int64_t>& strides, const std::string& padding);
+                                const std::vector<int64_t>& strides, const std::string& padding,
+                                const std::vector<int64_t>& explicit_paddings = {});
+
+// The geometry of a Conv2D-family node (its strides, padding and explicit_paddings attrs) for
+// these input and filter dims.
+StatusOr<ConvDims> ConvDimsOf(const std::vector<int64_t>& input, const std::vector<int64_t>& filter, const Node& node);
+
+// TF's rules for a convolution's padding attrs: SAME or VALID with no explicit_paddings, or
+// EXPLICIT with 8 non-negative numbers whose batch and channel pairs are zero.
+Status CheckConvPadding(const std::string& padding, const std::vector<int64_t>& explicit_paddings);
+
+// Output size of one spatial dimension (1 for height, 2 for width) of a convolution under any of
+// the three schemes; with EXPLICIT, out = (in + before + after - k) / stride + 1.
+StatusOr<Window1D> ConvWindow(int64_t in, int64_t k, int64_t stride, const std::string& padding,
+                              const std::vector<int64_t>& explicit_paddings, int dim);
+
+// The padding a convolution of an input of `input` dims applies, written as EXPLICIT would:
+// 8 numbers, (before, after) per NHWC dimension. VALID pads nothing; SAME pads as TF splits it.
+StatusOr<std::vector<int64_t>> AsExplicitPaddings(const std::vector<int64_t>& input, const std::vector<int64_t>& filter,
+                                                  const std::vector<int64_t>& strides, const std::string& padding,
+                                                  const std::vector<int64_t>& explicit_paddings);
 
 // One NHWC pooling window: input [n, h, w, c], output [n, oh, ow, c].
 struct PoolDims {

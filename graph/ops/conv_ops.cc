@@ -16,10 +16,6 @@ namespace {
 template <typename T>
 using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-StatusOr<ConvDims> MakeConvDims(const std::vector<int64_t>& in, const std::vector<int64_t>& filter, const Node& node) {
-  return kiln::MakeConvDims(in, filter, node.attr<std::vector<int64_t>>("strides"), node.attr<std::string>("padding"));
-}
-
 // Images per block: im2col of a whole batch can take gigabytes (conv2 of a 1000-image eval chunk),
 // so kernels work on blocks whose patch matrix stays near 8 MB.
 int64_t ImagesPerBlock(const ConvDims& d, size_t elem) {
@@ -55,7 +51,7 @@ void Im2Col(const ConvDims& d, const T* input, int64_t b0, int64_t b1, RowMatrix
 }
 
 Status Conv2DKernel(KernelContext& c) {
-  KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(c.input(0).dims(), c.input(1).dims(), c.node()));
+  KILN_ASSIGN_OR_RETURN(ConvDims d, ConvDimsOf(c.input(0).dims(), c.input(1).dims(), c.node()));
   return DispatchFloat(c.input(0).dtype(), "Conv2D", [&]<typename T>() {
     Eigen::Map<const RowMatrix<T>> filter(c.input(1).data<T>(), d.patch_size(), d.o);
     RowMatrix<T> patches;
@@ -87,7 +83,7 @@ Status FusedConv2DKernel(KernelContext& c) {
 }
 
 Status Conv2DBackpropInputKernel(KernelContext& c) {
-  KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(TensorToInts(c.input(0)), c.input(1).dims(), c.node()));
+  KILN_ASSIGN_OR_RETURN(ConvDims d, ConvDimsOf(TensorToInts(c.input(0)), c.input(1).dims(), c.node()));
   return DispatchFloat(c.input(1).dtype(), "Conv2DBackpropInput", [&]<typename T>() {
     Eigen::Map<const RowMatrix<T>> filter(c.input(1).data<T>(), d.patch_size(), d.o);
     T* dx = c.output(0).data<T>();
@@ -105,7 +101,7 @@ Status Conv2DBackpropInputKernel(KernelContext& c) {
 }
 
 Status Conv2DBackpropFilterKernel(KernelContext& c) {
-  KILN_ASSIGN_OR_RETURN(ConvDims d, MakeConvDims(c.input(0).dims(), TensorToInts(c.input(1)), c.node()));
+  KILN_ASSIGN_OR_RETURN(ConvDims d, ConvDimsOf(c.input(0).dims(), TensorToInts(c.input(1)), c.node()));
   return DispatchFloat(c.input(0).dtype(), "Conv2DBackpropFilter", [&]<typename T>() {
     Eigen::Map<RowMatrix<T>> dw(c.output(0).data<T>(), d.patch_size(), d.o);
     dw.setZero();
@@ -127,10 +123,10 @@ Status CheckConvAttrs(InferenceContext& c) {
   for (int64_t d : c.attr<std::vector<int64_t>>("dilations")) {
     if (d != 1) return c.error("dilations other than 1 are not supported");
   }
-  const std::string padding = c.attr<std::string>("padding");
-  if (padding != "SAME" && padding != "VALID") return c.error("padding '" + padding + "' is not supported (SAME or VALID)");
+  Status s = CheckConvPadding(c.attr<std::string>("padding"), c.attr<std::vector<int64_t>>("explicit_paddings"));
+  if (!s.ok()) return c.error(s.message());
   int64_t sh, sw;
-  Status s = SpatialPair(c.attr<std::vector<int64_t>>("strides"), "strides", &sh, &sw);
+  s = SpatialPair(c.attr<std::vector<int64_t>>("strides"), "strides", &sh, &sw);
   return s.ok() ? s : c.error(s.message());
 }
 
@@ -144,10 +140,11 @@ Status Conv2DShape(InferenceContext& c) {
   int64_t sh, sw;
   KILN_RETURN_IF_ERROR(SpatialPair(c.attr<std::vector<int64_t>>("strides"), "strides", &sh, &sw));
   const std::string padding = c.attr<std::string>("padding");
+  const auto explicit_paddings = c.attr<std::vector<int64_t>>("explicit_paddings");
   int64_t out[2];
   for (int i = 0; i < 2; ++i) {
     if (f.dim(i) < 0) { out[i] = -1; continue; }
-    StatusOr<Window1D> w = WindowedOutput(in.dim(1 + i), f.dim(i), i ? sw : sh, padding);
+    StatusOr<Window1D> w = ConvWindow(in.dim(1 + i), f.dim(i), i ? sw : sh, padding, explicit_paddings, 1 + i);
     if (!w.ok()) return c.error(w.status().message());
     out[i] = w->out;
   }
@@ -175,7 +172,11 @@ Status BackpropShape(InferenceContext& c, int sizes_input) {
 }
 
 AttrMap ConvAttrs(const Node& op) {
-  return {{"strides", op.attr<std::vector<int64_t>>("strides")}, {"padding", op.attr<std::string>("padding")}};
+  AttrMap attrs = {{"strides", op.attr<std::vector<int64_t>>("strides")}, {"padding", op.attr<std::string>("padding")}};
+  if (op.attr<std::string>("padding") == "EXPLICIT") {
+    attrs["explicit_paddings"] = op.attr<std::vector<int64_t>>("explicit_paddings");
+  }
+  return attrs;
 }
 
 Output ShapeOrConst(const Output& x) {
@@ -220,6 +221,19 @@ namespace nn {
 Output conv2d(const Output& input, const Output& filter, const std::vector<int64_t>& strides, const std::string& padding,
               const std::string& name) {
   return MakeOp("Conv2D", {input, filter}, {{"strides", strides}, {"padding", padding}}, name);
+}
+
+Output conv2d(const Output& input, const Output& filter, const std::vector<int64_t>& strides,
+              const std::vector<std::vector<int64_t>>& padding, const std::string& name) {
+  // Anything but 4 pairs leaves the list empty, which the shape function reports as a wrong count.
+  std::vector<int64_t> explicit_paddings;
+  bool pairs = padding.size() == 4;
+  for (const std::vector<int64_t>& pair : padding) pairs = pairs && pair.size() == 2;
+  for (size_t i = 0; pairs && i < padding.size(); ++i) {
+    explicit_paddings.insert(explicit_paddings.end(), padding[i].begin(), padding[i].end());
+  }
+  return MakeOp("Conv2D", {input, filter},
+                {{"strides", strides}, {"padding", std::string("EXPLICIT")}, {"explicit_paddings", explicit_paddings}}, name);
 }
 
 }  // namespace nn

@@ -29,6 +29,10 @@ Output l2_loss(const Output& t, const std::string& name = "");
 // tf.nn.conv2d(input NHWC, filter HWIO, strides [1, sh, sw, 1], "SAME" | "VALID").
 Output conv2d(const Output& input, const Output& filter, const std::vector<int64_t>& strides, const std::string& padding,
               const std::string& name = "");
+// tf.nn.conv2d with explicit padding, padding=[[0, 0], [top, bottom], [left, right], [0, 0]]: a
+// Conv2D with padding "EXPLICIT" and those 8 numbers as explicit_paddings.
+Output conv2d(const Output& input, const Output& filter, const std::vector<int64_t>& strides,
+              const std::vector<std::vector<int64_t>>& padding, const std::string& name = "");
 // tf.nn.max_pool / avg_pool with ksize and strides [1, h, w, 1].
 Output max_pool(const Output& value, const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
                 const std::string& padding, const std::string& name = "");

@@ -353,8 +353,7 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeFloatKernel(DataType dtype, const C
 // Geometry from the step's input (or, for the input gradient, output) shape and filter shape.
 StatusOr<ConvDims> DimsOf(const LibraryKernelArgs& args, const std::vector<int64_t>& input,
                           const std::vector<int64_t>& filter) {
-  return MakeConvDims(input, filter, args.node.attr<std::vector<int64_t>>("strides"),
-                      args.node.attr<std::string>("padding"));
+  return ConvDimsOf(input, filter, args.node);
 }
 
 StatusOr<std::unique_ptr<LibraryKernel>> MakeConv2D(const LibraryKernelArgs& args) {

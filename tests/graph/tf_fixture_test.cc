@@ -106,6 +106,9 @@ TEST(TfFixtureTest, FrozenSoftmaxMatchesTensorFlow) { CheckGraphFixture("softmax
 TEST(TfFixtureTest, FrozenSoftmaxWithBiasAddMatchesTensorFlow) { CheckGraphFixture("softmax_frozen_biasadd"); }
 TEST(TfFixtureTest, FrozenMlpMatchesTensorFlow) { CheckGraphFixture("mlp_frozen"); }
 TEST(TfFixtureTest, EveryFoundationOpMatchesTensorFlow) { CheckGraphFixture("ops_mix"); }
+// Conv2D with padding EXPLICIT as TF writes it (and its gradient ops carrying explicit_paddings),
+// next to the same convolution written as tf.pad + VALID, which Kiln's pad pass folds into one.
+TEST(TfFixtureTest, ExplicitPaddingConvolutionsMatchTensorFlow) { CheckGraphFixture("conv_explicit"); }
 TEST(TfFixtureTest, SeededRandomOpsDrawTensorFlowsNumbers) { CheckGraphFixture("random_ops"); }
 
 // The second run continues each op's stream as TF's does (TF reserves 256 blocks per output).

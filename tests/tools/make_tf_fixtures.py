@@ -363,6 +363,42 @@ def conv_pool():
     fx.close()
 
 
+def conv_explicit():
+    """Conv2D with padding EXPLICIT (tf.nn.conv2d's list-of-pairs padding), and the same
+    convolution as tf.pad + VALID conv2d, as the CS231n ConvNet writes it; values and tf.gradients
+    for x and the filter, float32 so the library kernels run."""
+    rng = np.random.RandomState(11)
+    x = rng.randn(2, 9, 8, 5).astype(np.float32)
+    w = rng.randn(3, 4, 5, 6).astype(np.float32)
+    pads = [[0, 0], [2, 1], [0, 3], [0, 0]]
+    fx = Fixture("conv_explicit")
+
+    def build():
+        xp = tf1.placeholder(tf.float32, [None, 9, 8, 5], name="x")
+        wc = tf.constant(w, name="w")
+        for name, strides in [("s1", [1, 1, 1, 1]), ("s2", [1, 2, 1, 1])]:
+            explicit = tf.nn.conv2d(xp, wc, strides, pads, name="explicit_" + name)
+            padded = tf.nn.conv2d(tf.pad(xp, pads), wc, strides, "VALID", name="padded_" + name)
+            for y in [explicit, padded]:
+                seed = tf.constant(rng.randn(*[2] + y.shape.as_list()[1:]).astype(np.float32))
+                dx, dw = tf.gradients(tf.reduce_sum(y * seed), [xp, wc])
+                tf.identity(dx, name=y.op.name + "_dx")
+                tf.identity(dw, name=y.op.name + "_dw")
+
+    fetches = [(f"{kind}_{s}{suffix}:0", 2e-4) for kind in ["explicit", "padded"] for s in ["s1", "s2"]
+               for suffix in ["", "_dx", "_dw"]]
+    g = tf.Graph()
+    with g.as_default():
+        build()
+        with tf1.Session(graph=g) as sess:
+            values = sess.run(fetches=[f for f, _ in fetches], feed_dict={"x:0": x})
+    fx.graph(g.as_graph_def(), check_ops=False)
+    fx.feed("x:0", x)
+    for (name, tol), v in zip(fetches, values):
+        fx.fetch(name, v, tol)
+    fx.close()
+
+
 def checkpoint():
     """A V2 checkpoint written by tf.compat.v1.train.Saver, for Kiln's reader."""
     fx = Fixture("checkpoint")
@@ -384,7 +420,7 @@ def checkpoint():
 if __name__ == "__main__":
     only = sys.argv[1:]
     for make in [softmax_frozen, softmax_frozen_biasadd, mlp_frozen, ops_mix, softmax_grad, softmax_train_step,
-                 mlp_bn_train_step, random_ops, conv_pool, checkpoint]:
+                 mlp_bn_train_step, random_ops, conv_pool, conv_explicit, checkpoint]:
         if only and make.__name__ not in only:
             continue
         make()
