@@ -4,6 +4,7 @@
 
 #include "passes/conv_epilogue.h"
 #include "passes/cse.h"
+#include "passes/pad_folding.h"
 #include "passes/prune.h"
 #include "passes/simplify.h"
 #include "passes/unread_values.h"
@@ -73,6 +74,8 @@ const std::vector<PassInfo>& RegisteredPasses() {
       {"simplify", "x*1, x+0, Neg(Neg x), Transpose/Reshape chains, Identity, no-op reshapes and reductions",
        [](const PipelineOptions&) { return MakeSimplifyPass(); }},
       {"cse", "merge nodes computing the same thing from the same tensors", [](const PipelineOptions&) { return MakeCsePass(); }},
+      {"pad", "zero padding folds into the convolutions that read it (padding EXPLICIT), and its gradient's Slice into theirs",
+       [](const PipelineOptions&) { return MakePadFoldingPass(); }},
       {"epilogue", "Conv2D -> bias add [-> Relu] becomes one _FusedConv2D",
        [](const PipelineOptions&) { return MakeConvEpiloguePass(); }},
   };
@@ -106,6 +109,9 @@ StatusOr<bool> RunGraphPipeline(Graph& graph, const PassContext& context, const 
   // same tensors, which is what CSE compares.
   KILN_RETURN_IF_ERROR(run.Run("simplify"));
   KILN_RETURN_IF_ERROR(run.Run("cse"));
+  // After fold, which makes the gradient's Slice bounds constants; before epilogue, which knows
+  // Conv2D, not _FusedConv2D.
+  KILN_RETURN_IF_ERROR(run.Run("pad"));
   // Last: the rules above know Conv2D, BiasAdd and Relu, not the fused op.
   KILN_RETURN_IF_ERROR(run.Run("epilogue"));
   return run.changed();
