@@ -13,8 +13,8 @@ const Use* SoleDataUse(const Node& node) {
   return &node.uses()[0];
 }
 
-bool IsFloatConv(const Node& node) {
-  if (node.op() != "Conv2D") return false;
+bool IsFloatConv(const Node& node, const char* op = "Conv2D") {
+  if (node.op() != op) return false;
   DataType t = node.output_type(0).dtype;
   return (t == DT_FLOAT || t == DT_DOUBLE) && node.attr<std::string>("data_format") == "NHWC";
 }
@@ -57,7 +57,28 @@ class ConvEpiloguePass : public GraphPass {
       std::vector<Node*> chain = {conv, add};
       const Use* to_relu = IsPinned(context, *add) ? nullptr : SoleDataUse(*add);
       if (to_relu && to_relu->node->op() == "Relu" && !IsFed(context, *to_relu->node)) chain.push_back(to_relu->node);
-      KILN_RETURN_IF_ERROR(Fuse(graph, context, chain, *bias));
+      std::vector<Output> inputs = {conv->input(0), conv->input(1), *bias};
+      std::vector<std::string> ops = {"BiasAdd"};
+      if (chain.size() == 3) ops.push_back("Relu");
+      KILN_RETURN_IF_ERROR(Fuse(graph, context, chain, "_FusedConv2D", inputs, ops));
+      changed = true;
+    }
+    // Input gradients read by a ReluGrad only (convnet3's second convolution, whose input is the
+    // first one's ReLU): ReluGrad(Conv2DBackpropInput(...), features) becomes one op.
+    std::vector<Node*> grads;
+    for (Node* n : graph.nodes()) if (IsFloatConv(*n, "Conv2DBackpropInput")) grads.push_back(n);
+    for (Node* grad : grads) {
+      if (IsPinned(context, *grad)) continue;
+      const Use* to_gate = SoleDataUse(*grad);
+      if (!to_gate || to_gate->input_index != 0) continue;
+      Node* gate = to_gate->node;
+      const TensorType &gated = gate->output_type(0), &produced = grad->output_type(0);
+      if (gate->op() != "ReluGrad" || IsFed(context, *gate) || gated.dtype != produced.dtype ||
+          gated.shape != produced.shape) {
+        continue;
+      }
+      std::vector<Output> inputs = {grad->input(0), grad->input(1), grad->input(2), gate->input(1)};
+      KILN_RETURN_IF_ERROR(Fuse(graph, context, {grad, gate}, "_FusedConv2DBackpropInput", inputs, {"ReluGrad"}));
       changed = true;
     }
     if (changed) RestoreTopologicalIds(graph);
@@ -65,8 +86,10 @@ class ConvEpiloguePass : public GraphPass {
   }
 
  private:
-  // Replaces the chain by one _FusedConv2D that takes the last node's place and name.
-  Status Fuse(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, Output bias) {
+  // Replaces the chain by one node of `op` (the first node's attrs and `fused_ops`) that takes the
+  // last node's place and name.
+  Status Fuse(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, const std::string& op,
+              const std::vector<Output>& inputs, const std::vector<std::string>& fused_ops) {
     Node* conv = chain.front();
     Node* last = chain.back();
     std::vector<Node*> waits;
@@ -76,11 +99,11 @@ class ConvEpiloguePass : public GraphPass {
       }
     }
     AttrMap attrs = conv->attrs();
-    attrs["fused_ops"] = chain.size() == 3 ? std::vector<std::string>{"BiasAdd", "Relu"} : std::vector<std::string>{"BiasAdd"};
-    attrs["num_args"] = int64_t{1};
+    attrs["fused_ops"] = fused_ops;
+    if (op == "_FusedConv2D") attrs["num_args"] = int64_t{1};
     KILN_ASSIGN_OR_RETURN(Node* fused, graph.AddNode({.name = graph.UniqueName(last->name() + "/fused"),
-                                                      .op = "_FusedConv2D",
-                                                      .inputs = {conv->input(0), conv->input(1), bias},
+                                                      .op = op,
+                                                      .inputs = inputs,
                                                       .control_inputs = waits,
                                                       .attrs = attrs,
                                                       .device = conv->device()}));

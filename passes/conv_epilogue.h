@@ -4,6 +4,11 @@
 // instead of a separate elementwise pass over the whole activation (cnn_tutorial's first layer:
 // 6.4 MB read and written again per step).
 //
+// The backward step gets the same treatment where it pays: an input gradient read only by a
+// ReluGrad (Conv2DBackpropInput -> ReluGrad against the Relu's output) becomes one
+// _FusedConv2DBackpropInput, which masks the gradient while it is still in registers instead of
+// writing it and reading it back (convnet3: 0.8 ms of a 19 ms step).
+//
 // The chain fuses when its intermediate values have no other reader: the Conv2D feeds only the
 // add, the add only the Relu (or is the last node), none of them is fetched, a target, fed or
 // waited on through a control edge except the last, whose readers, control uses, fetches and name

@@ -121,12 +121,25 @@ StatusOr<PoolDims> MakePoolDims(const std::vector<int64_t>& input, const std::ve
   return d;
 }
 
+namespace {
+
+std::string ListOf(const std::vector<std::string>& ops) {
+  std::string list;
+  for (const std::string& op : ops) list += (list.empty() ? "" : ", ") + op;
+  return "[" + list + "]";
+}
+
+}  // namespace
+
 StatusOr<bool> FusedConvHasRelu(const std::vector<std::string>& fused_ops) {
   if (fused_ops == std::vector<std::string>{"BiasAdd"}) return false;
   if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) return true;
-  std::string list;
-  for (const std::string& op : fused_ops) list += (list.empty() ? "" : ", ") + op;
-  return InvalidArgument("_FusedConv2D supports fused_ops [BiasAdd] and [BiasAdd, Relu], got [" + list + "]");
+  return InvalidArgument("_FusedConv2D supports fused_ops [BiasAdd] and [BiasAdd, Relu], got " + ListOf(fused_ops));
+}
+
+Status CheckFusedBackpropInputOps(const std::vector<std::string>& fused_ops) {
+  if (fused_ops == std::vector<std::string>{"ReluGrad"}) return OkStatus();
+  return InvalidArgument("_FusedConv2DBackpropInput supports fused_ops [ReluGrad], got " + ListOf(fused_ops));
 }
 
 }  // namespace kiln

@@ -66,6 +66,11 @@ StatusOr<PoolDims> MakePoolDims(const std::vector<int64_t>& input, const std::ve
 // InvalidArgument naming any other list.
 StatusOr<bool> FusedConvHasRelu(const std::vector<std::string>& fused_ops);
 
+// What a _FusedConv2DBackpropInput applies after its input gradient, from its fused_ops attr: only
+// [ReluGrad] (the gradient kept where the Relu's output `features` is positive, else 0), which the
+// epilogue pass builds. OK, or InvalidArgument naming any other list.
+Status CheckFusedBackpropInputOps(const std::vector<std::string>& fused_ops);
+
 // Reads a 4-int NHWC list attr (strides, ksize): batch and channel entries must be 1.
 Status SpatialPair(const std::vector<int64_t>& v, const std::string& what, int64_t* h, int64_t* w);
 

@@ -100,6 +100,19 @@ Status Conv2DBackpropInputKernel(KernelContext& c) {
   });
 }
 
+// The input gradient, then kept where `features` (input 3, the Relu's output) is positive, as
+// ReluGrad computes it.
+Status FusedConv2DBackpropInputKernel(KernelContext& c) {
+  KILN_RETURN_IF_ERROR(CheckFusedBackpropInputOps(c.node().attr<std::vector<std::string>>("fused_ops")));
+  KILN_RETURN_IF_ERROR(Conv2DBackpropInputKernel(c));
+  return DispatchFloat(c.input(1).dtype(), "_FusedConv2DBackpropInput", [&]<typename T>() {
+    const T* features = c.input(3).data<T>();
+    T* dx = c.output(0).data<T>();
+    for (int64_t i = 0; i < c.output(0).num_elements(); ++i) dx[i] = features[i] > T(0) ? dx[i] : T(0);
+    return OkStatus();
+  });
+}
+
 Status Conv2DBackpropFilterKernel(KernelContext& c) {
   KILN_ASSIGN_OR_RETURN(ConvDims d, ConvDimsOf(c.input(0).dims(), TensorToInts(c.input(1)), c.node()));
   return DispatchFloat(c.input(0).dtype(), "Conv2DBackpropFilter", [&]<typename T>() {
@@ -171,6 +184,17 @@ Status BackpropShape(InferenceContext& c, int sizes_input) {
   return OkStatus();
 }
 
+// The input gradient's shape; the features must have it.
+Status FusedBackpropInputShape(InferenceContext& c) {
+  KILN_RETURN_IF_ERROR(BackpropShape(c, 0));
+  Status ops = CheckFusedBackpropInputOps(c.attr<std::vector<std::string>>("fused_ops"));
+  if (!ops.ok()) return c.error(ops.message());
+  StatusOr<Shape> merged = c.input_shape(3).Merge(c.output_shape(0));
+  if (!merged.ok()) return c.error("features and the input gradient differ in shape: " + merged.status().message());
+  c.set_output_shape(0, *merged);
+  return OkStatus();
+}
+
 AttrMap ConvAttrs(const Node& op) {
   AttrMap attrs = {{"strides", op.attr<std::vector<int64_t>>("strides")}, {"padding", op.attr<std::string>("padding")}};
   if (op.attr<std::string>("padding") == "EXPLICIT") {
@@ -211,6 +235,12 @@ void RegisterConvOps(OpRegistry& r) {
   r.Register(ConvOp("Conv2DBackpropInput").Input("input_sizes: int32").Input("filter: T").Input("out_backprop: T")
                  .Output("output: T").Shape([](InferenceContext& c) { return BackpropShape(c, 0); })
                  .Kernel(Conv2DBackpropInputKernel).Lowering({OpLowering::Kind::kLibrary, "conv2d_backprop_input"}));
+  // Conv2DBackpropInput followed by ReluGrad against the Relu's output, as one op (the epilogue pass
+  // builds it; TF has no such op): the mask is applied while the gradient is in registers.
+  r.Register(ConvOp("_FusedConv2DBackpropInput").Input("input_sizes: int32").Input("filter: T").Input("out_backprop: T")
+                 .Input("features: T").Output("output: T").Attr("fused_ops: list(string) = []")
+                 .Shape(FusedBackpropInputShape).Kernel(FusedConv2DBackpropInputKernel)
+                 .Lowering({OpLowering::Kind::kLibrary, "fused_conv2d_backprop_input"}));
   r.Register(ConvOp("Conv2DBackpropFilter").Input("input: T").Input("filter_sizes: int32").Input("out_backprop: T")
                  .Output("output: T").Shape([](InferenceContext& c) { return BackpropShape(c, 1); })
                  .Kernel(Conv2DBackpropFilterKernel).Lowering({OpLowering::Kind::kLibrary, "conv2d_backprop_filter"}));

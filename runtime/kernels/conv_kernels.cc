@@ -292,6 +292,14 @@ class Conv2DBackpropFilterKernel final : public ConvKernelBase<T> {
   std::vector<std::vector<T>> partials_;
 };
 
+// Elements [begin, end) of an input gradient through ReluGrad: kept where features > 0, else 0.
+template <typename T>
+void ApplyReluGate(const T* features, int64_t begin, int64_t end, T* dx) {
+  for (int64_t i = begin; i < end; ++i) dx[i] = features[i] > T(0) ? dx[i] : T(0);
+}
+
+// Conv2DBackpropInput, or with `gated` a _FusedConv2DBackpropInput, whose ReluGrad mask is applied
+// while the gradient is in registers (direct) or to each chunk of images as it is finished.
 template <typename T>
 class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
   using Base = ConvKernelBase<T>;
@@ -300,21 +308,24 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
   }
 
  public:
-  Conv2DBackpropInputKernel(const ConvDims& d, ThreadPool* pool)
+  Conv2DBackpropInputKernel(const ConvDims& d, ThreadPool* pool, bool gated = false)
       : Base(d, pool, Direct(d) ? d.n * d.h : d.n, Direct(d), d.kh * d.kw * d.o * direct_conv::PackedWidth(d.c),
-             direct_conv::ForwardScratchSize(direct_conv::InputGradientAsConvolution(d))) {}
+             direct_conv::ForwardScratchSize(direct_conv::InputGradientAsConvolution(d))),
+        gated_(gated) {}
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
     const T* filter = static_cast<const T*>(buffers[1]);
     const T* dy = static_cast<const T*>(buffers[2]);
-    T* dx = static_cast<T*>(buffers[3]);
+    const T* features = gated_ ? static_cast<const T*>(buffers[3]) : nullptr;
+    T* dx = static_cast<T*>(buffers[gated_ ? 4 : 3]);
     if constexpr (std::is_same_v<T, float>) {
       if (this->direct_) {
         // The stride-1 input gradient is a convolution of dy with the flipped, transposed filter.
         const ConvDims t = direct_conv::InputGradientAsConvolution(d);
         direct_conv::PackFlippedTransposedFilter(d, filter, this->packed_.data());
+        const direct_conv::Epilogue epilogue{.gate = features};
         ForEachChunk(this->pool_, this->chunks_, d.n * d.h, [&](int chunk, int64_t r0, int64_t r1) {
-          direct_conv::Forward(t, dy, this->packed_.data(), this->scratch_[chunk].data(), dx, r0, r1);
+          direct_conv::Forward(t, dy, this->packed_.data(), this->scratch_[chunk].data(), dx, r0, r1, epilogue);
         });
         return OkStatus();
       }
@@ -322,6 +333,7 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
     const int64_t k = d.patch_size(), rows_per_image = d.oh * d.ow, image = d.h * d.w * d.c;
     if (IsPointwise(d)) {
       Gemm(false, true, d.patches(), k, d.o, T(1), dy, d.o, filter, d.o, T(0), dx, k, this->pool_);
+      if (features) ApplyReluGate(features, 0, d.n * image, dx);
       return OkStatus();
     }
     ForEachChunk(this->pool_, this->chunks_, d.n, [&](int chunk, int64_t b0, int64_t b1) {
@@ -335,9 +347,13 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
           Col2ImAdd(d, panel, r0, r1, dx);
         }
       }
+      if (features) ApplyReluGate(features, b0 * image, b1 * image, dx);
     });
     return OkStatus();
   }
+
+ private:
+  bool gated_;
 };
 
 // Builds Kernel<float> or Kernel<double> (with any further constructor arguments); other dtypes
@@ -374,6 +390,15 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeConv2DBackpropInput(const LibraryKe
   return MakeFloatKernel<Conv2DBackpropInputKernel>(args.inputs[1].dtype, d, args.pool);
 }
 
+// _FusedConv2DBackpropInput; other fused_ops lists keep the reference kernel, which reports them.
+StatusOr<std::unique_ptr<LibraryKernel>> MakeFusedConv2DBackpropInput(const LibraryKernelArgs& args) {
+  if (!CheckFusedBackpropInputOps(args.node.attr<std::vector<std::string>>("fused_ops")).ok()) {
+    return std::unique_ptr<LibraryKernel>();
+  }
+  KILN_ASSIGN_OR_RETURN(ConvDims d, DimsOf(args, args.outputs[0].shape.dims(), args.inputs[1].shape.dims()));
+  return MakeFloatKernel<Conv2DBackpropInputKernel>(args.inputs[1].dtype, d, args.pool, /*gated=*/true);
+}
+
 StatusOr<std::unique_ptr<LibraryKernel>> MakeConv2DBackpropFilter(const LibraryKernelArgs& args) {
   KILN_ASSIGN_OR_RETURN(ConvDims d, DimsOf(args, args.inputs[0].shape.dims(), args.outputs[0].shape.dims()));
   return MakeFloatKernel<Conv2DBackpropFilterKernel>(args.inputs[0].dtype, d, args.pool);
@@ -385,6 +410,7 @@ void AddConvKernels(LibraryKernelTable& table) {
   table.emplace_back("conv2d", MakeConv2D);
   table.emplace_back("fused_conv2d", MakeFusedConv2D);
   table.emplace_back("conv2d_backprop_input", MakeConv2DBackpropInput);
+  table.emplace_back("fused_conv2d_backprop_input", MakeFusedConv2DBackpropInput);
   table.emplace_back("conv2d_backprop_filter", MakeConv2DBackpropFilter);
 }
 

@@ -68,6 +68,8 @@ ConvDims InputGradientAsConvolution(const ConvDims& d);
 struct Epilogue {
   const float* bias = nullptr;  // when set: + bias[output channel]
   bool relu = false;            // then max(0, .), NaN staying NaN as Relu's kernel has it
+  const float* gate = nullptr;  // when set (laid out as the output): kept where gate > 0, else 0,
+                                // as ReluGrad selects (a NaN gate gives 0)
 };
 void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
              int64_t r1, const Epilogue& epilogue = {});

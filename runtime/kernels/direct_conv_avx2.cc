@@ -74,14 +74,16 @@ class RowSource {
 // of first layers, had cost more than the multiply-adds).
 template <int V>
 void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, int64_t ky1, const float* packed,
-                     int64_t og, const float* bias, bool relu, float* out) {
+                     int64_t og, const float* bias, bool relu, const float* gate, float* out) {
   constexpr int P = V == 1 ? 8 : V == 2 ? 6 : V == 3 ? 4 : 3;  // P * V accumulators, at most 12 of 16 registers
   const int64_t width = 8 * V, last = og - 8 * (V - 1), run = d.kw * d.c, step = d.sw * d.c;
   const __m256i last_mask = LaneMask(last);
-  // The epilogue's bias vectors (zeros without a bias), held in registers only while storing.
-  auto bias_vector = [&](int v) __attribute__((always_inline)) {
-    if (!bias) return _mm256_setzero_ps();
-    return v + 1 < V || last == 8 ? _mm256_loadu_ps(bias + 8 * v) : _mm256_maskload_ps(bias + 8 * v, last_mask);
+  // Vector v of a row of og channels: whole, a 128-bit half (conv_bn's 4-channel layers: Zen 3 runs
+  // a masked load far slower), or masked.
+  auto load_channels = [&](const float* row, int v) __attribute__((always_inline)) {
+    if (v + 1 < V || last == 8) return _mm256_loadu_ps(row + 8 * v);
+    if (last == 4) return _mm256_castps128_ps256(_mm_loadu_ps(row + 8 * v));
+    return _mm256_maskload_ps(row + 8 * v, last_mask);
   };
   for (int64_t ox0 = 0; ox0 < d.ow; ox0 += P) {
     const int64_t pixels = Min(P, d.ow - ox0);
@@ -115,12 +117,16 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
     for (int p = 0; p < P; ++p) {
       if (p >= pixels) break;
       float* dst = out + (ox0 + p) * d.o;
-      if (bias || relu) {
+      if (bias || relu || gate) {
 #pragma GCC unroll 16
         for (int v = 0; v < V; ++v) {
-          acc[p][v] = _mm256_add_ps(acc[p][v], bias_vector(v));
+          if (bias) acc[p][v] = _mm256_add_ps(acc[p][v], load_channels(bias, v));
           // MAXPS returns its second operand when either is NaN: a NaN sum stays NaN.
           if (relu) acc[p][v] = _mm256_max_ps(_mm256_setzero_ps(), acc[p][v]);
+          if (gate) {
+            const __m256 keep = _mm256_cmp_ps(load_channels(gate + (ox0 + p) * d.o, v), _mm256_setzero_ps(), _CMP_GT_OQ);
+            acc[p][v] = _mm256_and_ps(acc[p][v], keep);
+          }
         }
       }
 #pragma GCC unroll 16
@@ -291,11 +297,12 @@ void Forward(const ConvDims& d, const float* input, const float* packed, float* 
       const float* group = packed + g * group_size;
       float* out = out_row + g * kMaxChannels;
       const float* bias = epilogue.bias ? epilogue.bias + g * kMaxChannels : nullptr;
+      const float* gate = epilogue.gate ? epilogue.gate + (out - output) : nullptr;
       switch ((og + 7) / 8) {
-        case 1: ForwardGroupRow<1>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, out); break;
-        case 2: ForwardGroupRow<2>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, out); break;
-        case 3: ForwardGroupRow<3>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, out); break;
-        default: ForwardGroupRow<4>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, out); break;
+        case 1: ForwardGroupRow<1>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, gate, out); break;
+        case 2: ForwardGroupRow<2>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, gate, out); break;
+        case 3: ForwardGroupRow<3>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, gate, out); break;
+        default: ForwardGroupRow<4>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, gate, out); break;
       }
     }
   }

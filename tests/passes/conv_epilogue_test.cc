@@ -106,5 +106,36 @@ TEST_F(ConvEpilogueTest, ATrainingStepReadsTheFusedActivationForItsGradients) {
   ExpectSameTensors(before, RunUnoptimized(g, run.fetches, feeds), 1e-6);
 }
 
+TEST_F(ConvEpilogueTest, AnInputGradientReadOnlyByReluGradBecomesOneFusedInputGradient) {
+  // convnet3's shape: conv -> ReLU -> conv. The second convolution's input gradient goes only to the
+  // first ReLU's gradient, which then masks it inside the convolution kernel.
+  auto x = placeholder(float32, {2, 6, 6, 2}, "x");
+  auto w1 = placeholder(float32, {3, 3, 2, 4}, "w1");
+  auto w2 = placeholder(float32, {3, 3, 4, 3}, "w2");
+  auto h = nn::relu(nn::conv2d(x, w1, {1, 1, 1, 1}, "SAME"));
+  auto loss = reduce_sum(square(nn::conv2d(h, w2, {1, 1, 1, 1}, "VALID")));
+  auto grads = gradients(loss, {w1, w2});
+  FeedDict feeds{{x, Ramp({2, 6, 6, 2}, 0.3)}, {w1, Ramp({3, 3, 2, 4}, 0.2)}, {w2, Ramp({3, 3, 4, 3}, 0.1)}};
+  std::vector<Tensor> before = RunUnoptimized(g, {grads[0], grads[1]}, feeds);
+  ASSERT_EQ(CountOp(g, "ReluGrad"), 1);
+  PassContext run{.fetches = {grads[0], grads[1]}, .feeds = {x, w1, w2}};
+  ASSERT_TRUE(RunPass("epilogue", g, run));
+  EXPECT_EQ(CountOp(g, "_FusedConv2DBackpropInput"), 1);
+  EXPECT_EQ(CountOp(g, "ReluGrad"), 0);  // (the first convolution's input gradient, unread, is prune's)
+  ExpectSameTensors(before, RunUnoptimized(g, run.fetches, feeds), 1e-6);
+}
+
+TEST_F(ConvEpilogueTest, AFetchedInputGradientKeepsItsReluGradSeparate) {
+  auto x = placeholder(float32, {1, 5, 5, 1}, "x");
+  auto w1 = placeholder(float32, {2, 2, 1, 2}, "w1");
+  auto w2 = placeholder(float32, {2, 2, 2, 2}, "w2");
+  auto h = nn::relu(nn::conv2d(x, w1, {1, 1, 1, 1}, "SAME"));
+  auto grads = gradients(reduce_sum(nn::conv2d(h, w2, {1, 1, 1, 1}, "SAME")), {h, w1});
+  PassContext run{.fetches = {grads[0], grads[1]}, .feeds = {x, w1, w2}};
+  RunPass("epilogue", g, run);
+  EXPECT_EQ(CountOp(g, "_FusedConv2DBackpropInput"), 0);
+  EXPECT_EQ(CountOp(g, "ReluGrad"), 1);
+}
+
 }  // namespace
 }  // namespace kiln

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "graph/builder/kiln.h"
+#include "graph/ops/conv_geometry.h"
 #include "passes/gradients.h"
 #include "tests/testing/library_kernel_testing.h"
 #include "tests/testing/op_testing.h"
@@ -127,6 +128,45 @@ TEST_F(LibraryKernelsTest, FusedConvolutionEpiloguesMatchReference) {
       ExpectSameAsReference(graph, {y}, {{x, input}, {w, Random(c.filter, c.dtype)}, {b, Random({c.filter[3]}, c.dtype)}}, 2,
                             c.dtype == DT_FLOAT ? 2e-5 : 1e-12);
     }
+  }
+}
+
+TEST_F(LibraryKernelsTest, FusedInputGradientsWithReluGradMatchReference) {
+  // The ReluGrad mask applied in the direct kernel's registers (float, stride 1, 1-2 channel groups
+  // of the input gradient, a 4-channel half vector) and after each chunk of images (stride 2, double,
+  // pointwise). Features hold zeros, negatives and a NaN (all masked to 0); a NaN gradient where the
+  // feature is positive stays NaN.
+  struct Case {
+    std::vector<int64_t> input, filter;
+    int64_t stride;
+    const char* padding;
+    DataType dtype;
+  };
+  for (const Case& c : {Case{{2, 9, 7, 4}, {3, 3, 4, 6}, 1, "SAME", DT_FLOAT},
+                        Case{{2, 8, 8, 40}, {3, 3, 40, 5}, 1, "VALID", DT_FLOAT},
+                        Case{{2, 8, 8, 3}, {3, 3, 3, 4}, 2, "SAME", DT_FLOAT},
+                        Case{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
+                        Case{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
+    Graph graph;
+    DefaultGraphGuard guard(graph);
+    auto dims = MakeConvDims(c.input, c.filter, {1, c.stride, c.stride, 1}, c.padding);
+    ASSERT_TRUE(dims.ok());
+    const std::vector<int64_t> out = {dims->n, dims->oh, dims->ow, dims->o};
+    auto w = placeholder(c.dtype, Shape(c.filter), "w");
+    auto dy = placeholder(c.dtype, Shape(out), "dy");
+    auto features = placeholder(c.dtype, Shape(c.input), "features");
+    auto dx = MakeOp("_FusedConv2DBackpropInput", {IntsLike(w, c.input), w, dy, features},
+                     {{"strides", std::vector<int64_t>{1, c.stride, c.stride, 1}}, {"padding", std::string(c.padding)},
+                      {"fused_ops", std::vector<std::string>{"ReluGrad"}}});
+    ASSERT_TRUE(testing::LibraryKernelCovers(*dx.node, 3));
+    Tensor f = Random(c.input, c.dtype), g = Random(out, c.dtype);
+    if (c.dtype == DT_FLOAT) {
+      f.data<float>()[1] = 0.0f;
+      f.data<float>()[2] = std::numeric_limits<float>::quiet_NaN();
+      g.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
+    }
+    ExpectSameAsReference(graph, {dx}, {{w, Random(c.filter, c.dtype)}, {dy, g}, {features, f}}, 3,
+                          c.dtype == DT_FLOAT ? 2e-5 : 1e-12);
   }
 }
 
