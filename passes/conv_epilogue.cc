@@ -1,7 +1,9 @@
 #include "passes/conv_epilogue.h"
 
 #include <algorithm>
+#include <set>
 
+#include "graph/ops/kernel_util.h"
 #include "passes/rewrite.h"
 
 namespace kiln {
@@ -36,6 +38,61 @@ const Output* BiasOf(const Node& add, const Node& conv) {
   return per_channel && same_result ? &bias : nullptr;
 }
 
+// The nodes from `t` back through Identities: a gradient read through the tuple TF's gradients
+// make (gradients/<op>_grad/tuple/control_dependency, an Identity waiting for the op's other
+// gradients) comes from the last one's input.
+std::vector<Node*> IdentityChain(Output t) {
+  std::vector<Node*> chain;
+  while (t.node->op() == "Identity") {
+    chain.push_back(t.node);
+    t = t.node->input(0);
+  }
+  return chain;
+}
+
+Output ThroughIdentities(const Output& t) {
+  std::vector<Node*> chain = IdentityChain(t);
+  return chain.empty() ? t : chain.back()->input(0);
+}
+
+// Whether `node` waits, through data or control inputs, for `target`.
+bool DependsOn(const Node* node, const Node* target) {
+  std::vector<const Node*> stack = {node};
+  std::set<const Node*> seen;
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (n == target) return true;
+    if (!seen.insert(n).second) continue;
+    for (const Output& in : n->inputs()) stack.push_back(in.node);
+    for (const Node* dep : n->control_inputs()) stack.push_back(dep);
+  }
+  return false;
+}
+
+// The bias gradient taken from the same out_backprop as the filter gradient `grad` (or what the
+// Identities it reads through read): a BiasAddGrad (NHWC) of it, or a Sum of it over batch, height
+// and width without keep_dims (the barebones `conv + b` writes that); null if there is none the
+// pass may take. It may be fetched (the fetch moves to the fused node's second output), not fed
+// or a target.
+Node* BiasGradientBeside(const PassContext& context, const Node& grad) {
+  const Output dy = ThroughIdentities(grad.input(2));
+  for (const Use& use : dy.node->uses()) {
+    Node* r = use.node;
+    const bool target = std::find(context.targets.begin(), context.targets.end(), r) != context.targets.end();
+    if (use.input_index != 0 || r->input(0) != dy || target || IsFed(context, *r)) continue;
+    if (r->op() == "BiasAddGrad" && r->attr<std::string>("data_format") == "NHWC") return r;
+    if (r->op() != "Sum" || r->attr<bool>("keep_dims") || !r->input(1).node->control_inputs().empty()) continue;
+    const Tensor* axes = r->input(1).node->known_value(r->input(1).index);
+    if (!axes || (axes->dtype() != DT_INT32 && axes->dtype() != DT_INT64)) continue;
+    std::vector<int64_t> reduced = TensorToInts(*axes);
+    for (int64_t& a : reduced) a = a < 0 ? a + 4 : a;
+    std::sort(reduced.begin(), reduced.end());
+    if (reduced == std::vector<int64_t>{0, 1, 2}) return r;
+  }
+  return nullptr;
+}
+
 class ConvEpiloguePass : public GraphPass {
  public:
   std::string name() const override { return "epilogue"; }
@@ -60,7 +117,7 @@ class ConvEpiloguePass : public GraphPass {
       std::vector<Output> inputs = {conv->input(0), conv->input(1), *bias};
       std::vector<std::string> ops = {"BiasAdd"};
       if (chain.size() == 3) ops.push_back("Relu");
-      KILN_RETURN_IF_ERROR(Fuse(graph, context, chain, "_FusedConv2D", inputs, ops));
+      KILN_RETURN_IF_ERROR(Fuse(graph, context, chain, *conv, "_FusedConv2D", inputs, ops));
       changed = true;
     }
     // Input gradients read by a ReluGrad only (convnet3's second convolution, whose input is the
@@ -78,7 +135,28 @@ class ConvEpiloguePass : public GraphPass {
         continue;
       }
       std::vector<Output> inputs = {grad->input(0), grad->input(1), grad->input(2), gate->input(1)};
-      KILN_RETURN_IF_ERROR(Fuse(graph, context, {grad, gate}, "_FusedConv2DBackpropInput", inputs, {"ReluGrad"}));
+      KILN_RETURN_IF_ERROR(Fuse(graph, context, {grad, gate}, *grad, "_FusedConv2DBackpropInput", inputs, {"ReluGrad"}));
+      changed = true;
+    }
+    // A filter gradient and the bias gradient of the same out_backprop: one op with two outputs,
+    // which sums the bias gradient from each block of dy the filter gradient has in cache.
+    std::vector<Node*> filter_grads;
+    for (Node* n : graph.nodes()) if (IsFloatConv(*n, "Conv2DBackpropFilter")) filter_grads.push_back(n);
+    for (Node* grad : filter_grads) {
+      if (IsFed(context, *grad)) continue;
+      Node* bias = BiasGradientBeside(context, *grad);
+      if (!bias) continue;
+      // The gradient tuple's Identity that the filter gradient reads waits for the bias gradient
+      // (directly, or through the tuple's group NoOp); the fused node computes both at once and
+      // reads that Identity, so the wait would be a cycle. Its data input still orders it.
+      for (Node* identity : IdentityChain(grad->input(2))) {
+        const std::vector<Node*> waits = identity->control_inputs();
+        for (Node* wait : waits) {
+          if (DependsOn(wait, bias)) graph.RemoveControlInput(identity, wait);
+        }
+      }
+      KILN_RETURN_IF_ERROR(
+          Fuse(graph, context, {bias, grad}, *grad, "_FusedConv2DBackpropFilter", grad->inputs(), {"BiasAddGrad"}, bias));
       changed = true;
     }
     if (changed) RestoreTopologicalIds(graph);
@@ -86,11 +164,12 @@ class ConvEpiloguePass : public GraphPass {
   }
 
  private:
-  // Replaces the chain by one node of `op` (the first node's attrs and `fused_ops`) that takes the
-  // last node's place and name.
-  Status Fuse(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, const std::string& op,
-              const std::vector<Output>& inputs, const std::vector<std::string>& fused_ops) {
-    Node* conv = chain.front();
+  // Replaces the chain by one node of `op` (with `like`'s attrs and `fused_ops`) that takes the
+  // last node's place and name, waiting for every control input of the chain. With `second`, the
+  // fused node's output 1 also takes the place of second's output 0.
+  Status Fuse(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, const Node& like,
+              const std::string& op, const std::vector<Output>& inputs, const std::vector<std::string>& fused_ops,
+              Node* second = nullptr) {
     Node* last = chain.back();
     std::vector<Node*> waits;
     for (Node* n : chain) {
@@ -98,7 +177,7 @@ class ConvEpiloguePass : public GraphPass {
         if (std::find(chain.begin(), chain.end(), dep) == chain.end()) waits.push_back(dep);
       }
     }
-    AttrMap attrs = conv->attrs();
+    AttrMap attrs = like.attrs();
     attrs["fused_ops"] = fused_ops;
     if (op == "_FusedConv2D") attrs["num_args"] = int64_t{1};
     KILN_ASSIGN_OR_RETURN(Node* fused, graph.AddNode({.name = graph.UniqueName(last->name() + "/fused"),
@@ -106,8 +185,13 @@ class ConvEpiloguePass : public GraphPass {
                                                       .inputs = inputs,
                                                       .control_inputs = waits,
                                                       .attrs = attrs,
-                                                      .device = conv->device()}));
+                                                      .device = like.device()}));
     const std::string name = last->name();
+    if (second) {
+      ReplaceTensor(graph, context, Output(second, 0), Output(fused, 1));
+      MoveControlUses(graph, second, fused);
+      RemoveIfUnused(graph, context, second);
+    }
     ReplaceNode(graph, context, last, fused);
     RemoveIfUnused(graph, context, last);
     return graph.RenameNode(fused, name);

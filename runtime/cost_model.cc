@@ -32,14 +32,23 @@ int64_t ConvFlops(const Shape& y, const Shape& filter) {
   return 2 * y.num_elements() * filter.dim(0) * filter.dim(1) * filter.dim(2);
 }
 
+int64_t ForwardConvFlops(const Node& n) { return ConvFlops(n.output_type(0).shape, InputShape(n, 1)); }
+int64_t InputGradientFlops(const Node& n) { return ConvFlops(InputShape(n, 2), InputShape(n, 1)); }
+int64_t FilterGradientFlops(const Node& n) { return ConvFlops(InputShape(n, 2), n.output_type(0).shape); }
+
 const std::map<std::string, std::function<int64_t(const Node&)>>& FlopsByOp() {
   static const std::map<std::string, std::function<int64_t(const Node&)>> table = {
       {"MatMul", MatMulFlops},
-      {"Conv2D", [](const Node& n) { return ConvFlops(n.output_type(0).shape, InputShape(n, 1)); }},
+      // The fused forms (the epilogue pass's) count their convolution only: the bias, ReLU or
+      // ReluGrad mask and bias sums they add are a few flops per output, as elementwise ops count.
+      {"Conv2D", ForwardConvFlops},
+      {"_FusedConv2D", ForwardConvFlops},
       // (input_sizes, filter, out_backprop)
-      {"Conv2DBackpropInput", [](const Node& n) { return ConvFlops(InputShape(n, 2), InputShape(n, 1)); }},
+      {"Conv2DBackpropInput", InputGradientFlops},
+      {"_FusedConv2DBackpropInput", InputGradientFlops},
       // (input, filter_sizes, out_backprop) -> the filter's gradient, of the filter's shape
-      {"Conv2DBackpropFilter", [](const Node& n) { return ConvFlops(InputShape(n, 2), n.output_type(0).shape); }},
+      {"Conv2DBackpropFilter", FilterGradientFlops},
+      {"_FusedConv2DBackpropFilter", FilterGradientFlops},
   };
   return table;
 }

@@ -142,4 +142,9 @@ Status CheckFusedBackpropInputOps(const std::vector<std::string>& fused_ops) {
   return InvalidArgument("_FusedConv2DBackpropInput supports fused_ops [ReluGrad], got " + ListOf(fused_ops));
 }
 
+Status CheckFusedBackpropFilterOps(const std::vector<std::string>& fused_ops) {
+  if (fused_ops == std::vector<std::string>{"BiasAddGrad"}) return OkStatus();
+  return InvalidArgument("_FusedConv2DBackpropFilter supports fused_ops [BiasAddGrad], got " + ListOf(fused_ops));
+}
+
 }  // namespace kiln

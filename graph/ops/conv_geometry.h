@@ -71,6 +71,10 @@ StatusOr<bool> FusedConvHasRelu(const std::vector<std::string>& fused_ops);
 // epilogue pass builds. OK, or InvalidArgument naming any other list.
 Status CheckFusedBackpropInputOps(const std::vector<std::string>& fused_ops);
 
+// The same for a _FusedConv2DBackpropFilter: only [BiasAddGrad] (its second output is the sum of
+// out_backprop over batch, height and width, the gradient of a per-channel bias).
+Status CheckFusedBackpropFilterOps(const std::vector<std::string>& fused_ops);
+
 // Reads a 4-int NHWC list attr (strides, ksize): batch and channel entries must be 1.
 Status SpatialPair(const std::vector<int64_t>& v, const std::string& what, int64_t* h, int64_t* w);
 

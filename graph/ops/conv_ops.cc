@@ -1,6 +1,8 @@
 // Conv2D (NHWC input, HWIO filter) and its two backprop ops. The reference kernels lower the
 // convolution to im2col + GEMM: patches [N*OH*OW, KH*KW*C] times the filter viewed as
 // [KH*KW*C, O]; the backprops are the two transposed products (col2im for the input).
+#include <algorithm>
+
 #include <Eigen/Core>
 
 #include "graph/ops/array_ops.h"
@@ -130,6 +132,22 @@ Status Conv2DBackpropFilterKernel(KernelContext& c) {
   });
 }
 
+// The filter gradient, and as a second output the bias gradient: out_backprop summed per channel.
+Status FusedConv2DBackpropFilterKernel(KernelContext& c) {
+  KILN_RETURN_IF_ERROR(CheckFusedBackpropFilterOps(c.node().attr<std::vector<std::string>>("fused_ops")));
+  KILN_RETURN_IF_ERROR(Conv2DBackpropFilterKernel(c));
+  return DispatchFloat(c.input(2).dtype(), "_FusedConv2DBackpropFilter", [&]<typename T>() {
+    const T* dy = c.input(2).data<T>();
+    T* db = c.output(1).data<T>();
+    const int64_t channels = c.output(1).num_elements(), rows = c.input(2).num_elements() / std::max<int64_t>(1, channels);
+    std::fill(db, db + channels, T(0));
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t ch = 0; ch < channels; ++ch) db[ch] += dy[r * channels + ch];
+    }
+    return OkStatus();
+  });
+}
+
 // Attrs every Conv2D-family op carries (TF's names and defaults).
 Status CheckConvAttrs(InferenceContext& c) {
   if (c.attr<std::string>("data_format") != "NHWC") return c.error("only data_format NHWC is supported");
@@ -195,6 +213,16 @@ Status FusedBackpropInputShape(InferenceContext& c) {
   return OkStatus();
 }
 
+// The filter gradient's shape, and a vector of one value per output channel.
+Status FusedBackpropFilterShape(InferenceContext& c) {
+  KILN_RETURN_IF_ERROR(BackpropShape(c, 1));
+  Status ops = CheckFusedBackpropFilterOps(c.attr<std::vector<std::string>>("fused_ops"));
+  if (!ops.ok()) return c.error(ops.message());
+  const Shape& dy = c.input_shape(2);
+  c.set_output_shape(1, Shape({dy.unknown_rank() ? -1 : dy.dim(dy.rank() - 1)}));
+  return OkStatus();
+}
+
 AttrMap ConvAttrs(const Node& op) {
   AttrMap attrs = {{"strides", op.attr<std::vector<int64_t>>("strides")}, {"padding", op.attr<std::string>("padding")}};
   if (op.attr<std::string>("padding") == "EXPLICIT") {
@@ -241,6 +269,13 @@ void RegisterConvOps(OpRegistry& r) {
                  .Input("features: T").Output("output: T").Attr("fused_ops: list(string) = []")
                  .Shape(FusedBackpropInputShape).Kernel(FusedConv2DBackpropInputKernel)
                  .Lowering({OpLowering::Kind::kLibrary, "fused_conv2d_backprop_input"}));
+  // Conv2DBackpropFilter and the gradient of the convolution's bias from the same out_backprop, as
+  // one op (the epilogue pass builds it; TF has no such op): the bias sums come from each block of
+  // images while it is in cache, not from a second pass over the whole gradient.
+  r.Register(ConvOp("_FusedConv2DBackpropFilter").Input("input: T").Input("filter_sizes: int32").Input("out_backprop: T")
+                 .Output("output: T").Output("bias_backprop: T").Attr("fused_ops: list(string) = []")
+                 .Shape(FusedBackpropFilterShape).Kernel(FusedConv2DBackpropFilterKernel)
+                 .Lowering({OpLowering::Kind::kLibrary, "fused_conv2d_backprop_filter"}));
   r.Register(ConvOp("Conv2DBackpropFilter").Input("input: T").Input("filter_sizes: int32").Input("out_backprop: T")
                  .Output("output: T").Shape([](InferenceContext& c) { return BackpropShape(c, 1); })
                  .Kernel(Conv2DBackpropFilterKernel).Lowering({OpLowering::Kind::kLibrary, "conv2d_backprop_filter"}));

@@ -222,38 +222,62 @@ class Conv2DKernel final : public ConvKernelBase<T> {
   bool fused_, relu_;
 };
 
+// sums[c] += dy[r][c] over rows [r0, r1) of an [rows, o] gradient: a bias gradient's share.
+template <typename T>
+void AddRowSums(const T* dy, int64_t r0, int64_t r1, int64_t o, T* sums) {
+  for (int64_t r = r0; r < r1; ++r) {
+    const T* row = dy + r * o;
+    for (int64_t c = 0; c < o; ++c) sums[c] += row[c];
+  }
+}
+
+// Conv2DBackpropFilter, or with `bias` a _FusedConv2DBackpropFilter, which also sums dy per output
+// channel (the bias gradient) from each image or panel while the filter gradient has it in cache.
 template <typename T>
 class Conv2DBackpropFilterKernel final : public ConvKernelBase<T> {
   using Base = ConvKernelBase<T>;
 
  public:
-  Conv2DBackpropFilterKernel(const ConvDims& d, ThreadPool* pool)
+  Conv2DBackpropFilterKernel(const ConvDims& d, ThreadPool* pool, bool bias = false)
       : Base(d, pool, UseDirectFilterGradient<T>(d) ? d.n : NumPanels(d, d.patches()), UseDirectFilterGradient<T>(d), 0,
-             direct_conv::FilterGradientScratchSize(d)) {
+             direct_conv::FilterGradientScratchSize(d)),
+        bias_(bias) {
     int64_t size = this->direct_ ? direct_conv::FilterGradientPartialSize(d) : d.patch_size() * d.o;
     partials_.assign(this->chunks_, std::vector<T>(size));
+    if (bias) bias_partials_.assign(this->chunks_, std::vector<T>(d.o));
   }
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
     const T* input = static_cast<const T*>(buffers[0]);
     const T* dy = static_cast<const T*>(buffers[2]);
     T* dw = static_cast<T*>(buffers[3]);
+    T* db = bias_ ? static_cast<T*>(buffers[4]) : nullptr;
     if constexpr (std::is_same_v<T, float>) {
-      if (this->direct_) return RunDirect(input, dy, dw);
+      if (this->direct_) {
+        RunDirect(input, dy, dw);
+        SumBiasPartials(db);
+        return OkStatus();
+      }
     }
     const int64_t k = d.patch_size(), rows = d.patches();
     if (IsPointwise(d)) {
       Gemm(true, false, k, d.o, rows, T(1), input, k, dy, d.o, T(0), dw, d.o, this->pool_);
+      if (db) {
+        std::fill(db, db + d.o, T(0));
+        AddRowSums(dy, 0, rows, d.o, db);
+      }
       return OkStatus();
     }
     ForEachChunk(this->pool_, this->chunks_, NumPanels(d, rows), [&](int chunk, int64_t p0, int64_t p1) {
       T* panel = this->panels_[chunk].data();
       T* partial = partials_[chunk].data();
       std::fill(partials_[chunk].begin(), partials_[chunk].end(), T(0));
+      if (db) std::fill(bias_partials_[chunk].begin(), bias_partials_[chunk].end(), T(0));
       for (int64_t p = p0; p < p1; ++p) {
         int64_t r0 = p * this->panel_rows_, r1 = std::min(rows, r0 + this->panel_rows_);
         Im2Col(d, input, r0, r1, panel);
         Gemm(true, false, k, d.o, r1 - r0, T(1), panel, k, dy + r0 * d.o, d.o, T(1), partial, d.o, nullptr);
+        if (db) AddRowSums(dy, r0, r1, d.o, bias_partials_[chunk].data());
       }
     });
     const int64_t size = k * d.o;
@@ -262,16 +286,22 @@ class Conv2DBackpropFilterKernel final : public ConvKernelBase<T> {
       const T* partial = partials_[c].data();
       for (int64_t i = 0; i < size; ++i) dw[i] += partial[i];
     }
+    SumBiasPartials(db);
     return OkStatus();
   }
 
  private:
   // Per-chunk partial gradients over whole images, then their sum in chunk order.
-  Status RunDirect(const float* input, const float* dy, float* dw) {
+  void RunDirect(const float* input, const float* dy, float* dw) {
     const ConvDims& d = this->d_;
+    const int64_t rows_per_image = d.oh * d.ow;
     ForEachChunk(this->pool_, this->chunks_, d.n, [&](int chunk, int64_t b0, int64_t b1) {
       std::fill(partials_[chunk].begin(), partials_[chunk].end(), 0.0f);
-      direct_conv::FilterGradient(d, input, dy, this->scratch_[chunk].data(), partials_[chunk].data(), b0, b1);
+      if (bias_) std::fill(bias_partials_[chunk].begin(), bias_partials_[chunk].end(), 0.0f);
+      for (int64_t b = b0; b < b1; ++b) {
+        direct_conv::FilterGradient(d, input, dy, this->scratch_[chunk].data(), partials_[chunk].data(), b, b + 1);
+        if (bias_) AddRowSums(dy, b * rows_per_image, (b + 1) * rows_per_image, d.o, bias_partials_[chunk].data());
+      }
     });
     for (int64_t ky = 0; ky < d.kh; ++ky) {
       for (int64_t kx = 0; kx < d.kw; ++kx) {
@@ -286,10 +316,19 @@ class Conv2DBackpropFilterKernel final : public ConvKernelBase<T> {
         }
       }
     }
-    return OkStatus();
   }
 
-  std::vector<std::vector<T>> partials_;
+  // db = the chunks' bias sums, added in chunk order (nothing without a bias output).
+  void SumBiasPartials(T* db) const {
+    if (!db) return;
+    std::copy(bias_partials_[0].begin(), bias_partials_[0].end(), db);
+    for (int c = 1; c < this->chunks_; ++c) {
+      for (int64_t co = 0; co < this->d_.o; ++co) db[co] += bias_partials_[c][co];
+    }
+  }
+
+  bool bias_;
+  std::vector<std::vector<T>> partials_, bias_partials_;
 };
 
 // Elements [begin, end) of an input gradient through ReluGrad: kept where features > 0, else 0.
@@ -399,6 +438,15 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeFusedConv2DBackpropInput(const Libr
   return MakeFloatKernel<Conv2DBackpropInputKernel>(args.inputs[1].dtype, d, args.pool, /*gated=*/true);
 }
 
+// _FusedConv2DBackpropFilter; other fused_ops lists keep the reference kernel, which reports them.
+StatusOr<std::unique_ptr<LibraryKernel>> MakeFusedConv2DBackpropFilter(const LibraryKernelArgs& args) {
+  if (!CheckFusedBackpropFilterOps(args.node.attr<std::vector<std::string>>("fused_ops")).ok()) {
+    return std::unique_ptr<LibraryKernel>();
+  }
+  KILN_ASSIGN_OR_RETURN(ConvDims d, DimsOf(args, args.inputs[0].shape.dims(), args.outputs[0].shape.dims()));
+  return MakeFloatKernel<Conv2DBackpropFilterKernel>(args.inputs[0].dtype, d, args.pool, /*bias=*/true);
+}
+
 StatusOr<std::unique_ptr<LibraryKernel>> MakeConv2DBackpropFilter(const LibraryKernelArgs& args) {
   KILN_ASSIGN_OR_RETURN(ConvDims d, DimsOf(args, args.inputs[0].shape.dims(), args.outputs[0].shape.dims()));
   return MakeFloatKernel<Conv2DBackpropFilterKernel>(args.inputs[0].dtype, d, args.pool);
@@ -412,6 +460,7 @@ void AddConvKernels(LibraryKernelTable& table) {
   table.emplace_back("conv2d_backprop_input", MakeConv2DBackpropInput);
   table.emplace_back("fused_conv2d_backprop_input", MakeFusedConv2DBackpropInput);
   table.emplace_back("conv2d_backprop_filter", MakeConv2DBackpropFilter);
+  table.emplace_back("fused_conv2d_backprop_filter", MakeFusedConv2DBackpropFilter);
 }
 
 }  // namespace kiln

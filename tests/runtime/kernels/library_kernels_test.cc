@@ -170,6 +170,41 @@ TEST_F(LibraryKernelsTest, FusedInputGradientsWithReluGradMatchReference) {
   }
 }
 
+TEST_F(LibraryKernelsTest, FusedFilterAndBiasGradientsMatchReference) {
+  // The bias sums taken per image beside the direct filter gradient (float, both of its layouts),
+  // per panel beside im2col (more than 32 output channels, and double), and beside a pointwise
+  // product; 1 and 2 threads.
+  struct Case {
+    std::vector<int64_t> input, filter;
+    int64_t stride;
+    const char* padding;
+    DataType dtype;
+  };
+  for (const Case& c : {Case{{3, 9, 7, 4}, {3, 3, 4, 6}, 1, "SAME", DT_FLOAT},
+                        Case{{3, 8, 8, 1}, {5, 5, 1, 8}, 1, "SAME", DT_FLOAT},
+                        Case{{2, 8, 8, 3}, {3, 3, 3, 40}, 2, "VALID", DT_FLOAT},
+                        Case{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
+                        Case{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
+    for (int threads : {1, 2}) {
+      Graph graph;
+      DefaultGraphGuard guard(graph);
+      auto dims = MakeConvDims(c.input, c.filter, {1, c.stride, c.stride, 1}, c.padding);
+      ASSERT_TRUE(dims.ok());
+      const std::vector<int64_t> out = {dims->n, dims->oh, dims->ow, dims->o};
+      auto x = placeholder(c.dtype, Shape(c.input), "x");
+      auto dy = placeholder(c.dtype, Shape(out), "dy");
+      Node* fused = MakeNode("_FusedConv2DBackpropFilter", {x, IntsLike(x, c.filter), dy},
+                             {{"strides", std::vector<int64_t>{1, c.stride, c.stride, 1}},
+                              {"padding", std::string(c.padding)}, {"fused_ops", std::vector<std::string>{"BiasAddGrad"}}});
+      ASSERT_NE(fused, nullptr);
+      ASSERT_TRUE(testing::LibraryKernelCovers(*fused, threads));
+      ExpectSameAsReference(graph, {Output(fused, 0), Output(fused, 1)},
+                            {{x, Random(c.input, c.dtype)}, {dy, Random(out, c.dtype)}}, threads,
+                            c.dtype == DT_FLOAT ? 2e-5 : 1e-12);
+    }
+  }
+}
+
 TEST_F(LibraryKernelsTest, LargeConvolutionSpanningManyPanelsMatchesReference) {
   // 800 taps per patch: 81 rows per panel, so panels cross image boundaries.
   CheckConv({3, 14, 14, 32}, {5, 5, 32, 16}, 1, "SAME", DT_FLOAT, 2);
