@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/median_seconds.h"
 #include "codegen/elementwise_kernel.h"
 #include "codegen/jit.h"
 #include "graph/builder/kiln.h"
@@ -26,24 +27,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Median seconds per call of `fn` over `samples` samples of at least `sample_time` each.
 double MedianSeconds(const std::function<void()>& fn, bool quick) {
-  const auto sample_time = quick ? std::chrono::milliseconds(5) : std::chrono::milliseconds(100);
-  const int samples = quick ? 3 : 9;
-  for (auto end = Clock::now() + sample_time; Clock::now() < end;) fn();  // warm-up
-  std::vector<double> per_call;
-  for (int s = 0; s < samples; ++s) {
-    int64_t reps = 0;
-    auto start = Clock::now(), now = start;
-    do {
-      fn();
-      ++reps;
-      now = Clock::now();
-    } while (now - start < sample_time);
-    per_call.push_back(std::chrono::duration<double>(now - start).count() / reps);
-  }
-  std::nth_element(per_call.begin(), per_call.begin() + samples / 2, per_call.end());
-  return per_call[samples / 2];
+  return quick ? bench::MedianSeconds(fn, std::chrono::milliseconds(5), 3)
+               : bench::MedianSeconds(fn, std::chrono::milliseconds(100), 9);
 }
 
 struct Case {

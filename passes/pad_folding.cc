@@ -144,16 +144,10 @@ class PadFoldingPass : public GraphPass {
     attrs["explicit_paddings"] = pads;
     std::vector<Node*> control = old->control_inputs();
     control.insert(control.end(), waits.begin(), waits.end());
-    KILN_ASSIGN_OR_RETURN(Node* folded, graph.AddNode({.name = graph.UniqueName(old->name() + "/folded"),
-                                                       .op = like->op(),
-                                                       .inputs = inputs,
-                                                       .control_inputs = control,
-                                                       .attrs = attrs,
-                                                       .device = like->device()}));
-    const std::string name = old->name();
-    ReplaceNode(graph, context, old, folded);
-    RemoveIfUnused(graph, context, old);
-    return graph.RenameNode(folded, name);
+    return ReplaceWithNewNode(graph, context, old,
+                              {.name = old->name() + "/folded", .op = like->op(), .inputs = inputs,
+                               .control_inputs = control, .attrs = attrs, .device = like->device()})
+        .status();
   }
 };
 

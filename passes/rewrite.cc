@@ -43,6 +43,16 @@ void ReplaceNode(Graph& graph, const PassContext& context, Node* from, Node* to)
   for (Node*& t : context.targets) if (t == from) t = to;
 }
 
+StatusOr<Node*> ReplaceWithNewNode(Graph& graph, const PassContext& context, Node* old, NodeSpec spec) {
+  spec.name = graph.UniqueName(spec.name);
+  KILN_ASSIGN_OR_RETURN(Node* added, graph.AddNode(std::move(spec)));
+  const std::string name = old->name();
+  ReplaceNode(graph, context, old, added);
+  RemoveIfUnused(graph, context, old);
+  KILN_RETURN_IF_ERROR(graph.RenameNode(added, name));
+  return added;
+}
+
 int RemoveIfUnused(Graph& graph, const PassContext& context, Node* node, std::vector<Node*>* removed) {
   // A node reached twice (read by two removed nodes) is skipped the second time: it may be freed.
   std::unordered_set<Node*> gone;

@@ -22,6 +22,12 @@ void ReplaceNode(Graph& graph, const PassContext& context, Node* from, Node* to)
 // Moves the control uses of `from` (consumers that wait for it) onto `to`.
 void MoveControlUses(Graph& graph, Node* from, Node* to);
 
+// Adds `spec` (its name is only a prefix: the node comes in under a unique name), points every use
+// of `old`'s outputs, its control uses, fetches and targets at it, deletes `old` (and what only
+// it read), and gives the new node old's name, so fetches by name still find it. For rewrites
+// that replace a node by a fused or rewritten one.
+StatusOr<Node*> ReplaceWithNewNode(Graph& graph, const PassContext& context, Node* old, NodeSpec spec);
+
 // Deletes `node` if nothing uses it, then, transitively, the inputs that lost their last use.
 // Pinned and stateful nodes stay (a variable or a random op is not garbage because one reader went
 // away). Iterative. Appends what it removed to `removed` when given; returns how many.

@@ -98,35 +98,45 @@ TEST_F(LibraryKernelsTest, FiltersTallerThanTheDirectKernelTakesGoThroughIm2col)
   CheckConv({1, 20, 5, 2}, {17, 2, 2, 3}, 1, "VALID", DT_FLOAT, 2);
 }
 
+// One convolution of a fused-op test: its geometry and dtype, with the attrs and shapes its op needs.
+struct FusedCase {
+  std::vector<int64_t> input, filter;
+  int64_t stride;
+  const char* padding;
+  DataType dtype;
+
+  AttrMap Attrs(const std::string& fused_op) const {
+    std::vector<std::string> ops = {fused_op};
+    if (fused_op == "BiasAdd+Relu") ops = {"BiasAdd", "Relu"};
+    return {{"strides", std::vector<int64_t>{1, stride, stride, 1}}, {"padding", std::string(padding)}, {"fused_ops", ops}};
+  }
+  std::vector<int64_t> OutputDims() const {
+    auto d = MakeConvDims(input, filter, {1, stride, stride, 1}, padding);
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    return d.ok() ? std::vector<int64_t>{d->n, d->oh, d->ow, d->o} : std::vector<int64_t>{};
+  }
+  double Tolerance() const { return dtype == DT_FLOAT ? 2e-5 : 1e-12; }
+};
+
 TEST_F(LibraryKernelsTest, FusedConvolutionEpiloguesMatchReference) {
   // Bias and ReLU applied in the direct kernel's registers (float, 1-2 groups, partial vectors), after
   // each im2col panel (double) and after a pointwise product; a NaN input must come out NaN.
-  struct Case {
-    std::vector<int64_t> input, filter;
-    int64_t stride;
-    const char* padding;
-    DataType dtype;
-  };
-  for (const Case& c : {Case{{2, 9, 7, 3}, {3, 3, 3, 5}, 1, "SAME", DT_FLOAT},
-                        Case{{2, 8, 8, 4}, {3, 3, 4, 44}, 2, "VALID", DT_FLOAT},
-                        Case{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
-                        Case{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
+  for (const FusedCase& c : {FusedCase{{2, 9, 7, 3}, {3, 3, 3, 5}, 1, "SAME", DT_FLOAT},
+                             FusedCase{{2, 8, 8, 4}, {3, 3, 4, 44}, 2, "VALID", DT_FLOAT},
+                             FusedCase{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
+                             FusedCase{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
     for (bool relu : {false, true}) {
       Graph graph;
       DefaultGraphGuard guard(graph);
       auto x = placeholder(c.dtype, Shape(c.input), "x");
       auto w = placeholder(c.dtype, Shape(c.filter), "w");
       auto b = placeholder(c.dtype, Shape({c.filter[3]}), "b");
-      std::vector<std::string> ops = {"BiasAdd"};
-      if (relu) ops.push_back("Relu");
-      auto y = MakeOp("_FusedConv2D", {x, w, b},
-                      {{"strides", std::vector<int64_t>{1, c.stride, c.stride, 1}}, {"padding", std::string(c.padding)},
-                       {"fused_ops", ops}});
+      auto y = MakeOp("_FusedConv2D", {x, w, b}, c.Attrs(relu ? "BiasAdd+Relu" : "BiasAdd"));
       ASSERT_TRUE(testing::LibraryKernelCovers(*y.node, 2));
       Tensor input = Random(c.input, c.dtype);
       if (c.dtype == DT_FLOAT) input.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
       ExpectSameAsReference(graph, {y}, {{x, input}, {w, Random(c.filter, c.dtype)}, {b, Random({c.filter[3]}, c.dtype)}}, 2,
-                            c.dtype == DT_FLOAT ? 2e-5 : 1e-12);
+                            c.Tolerance());
     }
   }
 }
@@ -136,28 +146,18 @@ TEST_F(LibraryKernelsTest, FusedInputGradientsWithReluGradMatchReference) {
   // of the input gradient, a 4-channel half vector) and after each chunk of images (stride 2, double,
   // pointwise). Features hold zeros, negatives and a NaN (all masked to 0); a NaN gradient where the
   // feature is positive stays NaN.
-  struct Case {
-    std::vector<int64_t> input, filter;
-    int64_t stride;
-    const char* padding;
-    DataType dtype;
-  };
-  for (const Case& c : {Case{{2, 9, 7, 4}, {3, 3, 4, 6}, 1, "SAME", DT_FLOAT},
-                        Case{{2, 8, 8, 40}, {3, 3, 40, 5}, 1, "VALID", DT_FLOAT},
-                        Case{{2, 8, 8, 3}, {3, 3, 3, 4}, 2, "SAME", DT_FLOAT},
-                        Case{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
-                        Case{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
+  for (const FusedCase& c : {FusedCase{{2, 9, 7, 4}, {3, 3, 4, 6}, 1, "SAME", DT_FLOAT},
+                             FusedCase{{2, 8, 8, 40}, {3, 3, 40, 5}, 1, "VALID", DT_FLOAT},
+                             FusedCase{{2, 8, 8, 3}, {3, 3, 3, 4}, 2, "SAME", DT_FLOAT},
+                             FusedCase{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
+                             FusedCase{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
     Graph graph;
     DefaultGraphGuard guard(graph);
-    auto dims = MakeConvDims(c.input, c.filter, {1, c.stride, c.stride, 1}, c.padding);
-    ASSERT_TRUE(dims.ok());
-    const std::vector<int64_t> out = {dims->n, dims->oh, dims->ow, dims->o};
+    const std::vector<int64_t> out = c.OutputDims();
     auto w = placeholder(c.dtype, Shape(c.filter), "w");
     auto dy = placeholder(c.dtype, Shape(out), "dy");
     auto features = placeholder(c.dtype, Shape(c.input), "features");
-    auto dx = MakeOp("_FusedConv2DBackpropInput", {IntsLike(w, c.input), w, dy, features},
-                     {{"strides", std::vector<int64_t>{1, c.stride, c.stride, 1}}, {"padding", std::string(c.padding)},
-                      {"fused_ops", std::vector<std::string>{"ReluGrad"}}});
+    auto dx = MakeOp("_FusedConv2DBackpropInput", {IntsLike(w, c.input), w, dy, features}, c.Attrs("ReluGrad"));
     ASSERT_TRUE(testing::LibraryKernelCovers(*dx.node, 3));
     Tensor f = Random(c.input, c.dtype), g = Random(out, c.dtype);
     if (c.dtype == DT_FLOAT) {
@@ -165,8 +165,7 @@ TEST_F(LibraryKernelsTest, FusedInputGradientsWithReluGradMatchReference) {
       f.data<float>()[2] = std::numeric_limits<float>::quiet_NaN();
       g.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
     }
-    ExpectSameAsReference(graph, {dx}, {{w, Random(c.filter, c.dtype)}, {dy, g}, {features, f}}, 3,
-                          c.dtype == DT_FLOAT ? 2e-5 : 1e-12);
+    ExpectSameAsReference(graph, {dx}, {{w, Random(c.filter, c.dtype)}, {dy, g}, {features, f}}, 3, c.Tolerance());
   }
 }
 
@@ -174,33 +173,22 @@ TEST_F(LibraryKernelsTest, FusedFilterAndBiasGradientsMatchReference) {
   // The bias sums taken per image beside the direct filter gradient (float, both of its layouts),
   // per panel beside im2col (more than 32 output channels, and double), and beside a pointwise
   // product; 1 and 2 threads.
-  struct Case {
-    std::vector<int64_t> input, filter;
-    int64_t stride;
-    const char* padding;
-    DataType dtype;
-  };
-  for (const Case& c : {Case{{3, 9, 7, 4}, {3, 3, 4, 6}, 1, "SAME", DT_FLOAT},
-                        Case{{3, 8, 8, 1}, {5, 5, 1, 8}, 1, "SAME", DT_FLOAT},
-                        Case{{2, 8, 8, 3}, {3, 3, 3, 40}, 2, "VALID", DT_FLOAT},
-                        Case{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
-                        Case{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
+  for (const FusedCase& c : {FusedCase{{3, 9, 7, 4}, {3, 3, 4, 6}, 1, "SAME", DT_FLOAT},
+                             FusedCase{{3, 8, 8, 1}, {5, 5, 1, 8}, 1, "SAME", DT_FLOAT},
+                             FusedCase{{2, 8, 8, 3}, {3, 3, 3, 40}, 2, "VALID", DT_FLOAT},
+                             FusedCase{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
+                             FusedCase{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
     for (int threads : {1, 2}) {
       Graph graph;
       DefaultGraphGuard guard(graph);
-      auto dims = MakeConvDims(c.input, c.filter, {1, c.stride, c.stride, 1}, c.padding);
-      ASSERT_TRUE(dims.ok());
-      const std::vector<int64_t> out = {dims->n, dims->oh, dims->ow, dims->o};
+      const std::vector<int64_t> out = c.OutputDims();
       auto x = placeholder(c.dtype, Shape(c.input), "x");
       auto dy = placeholder(c.dtype, Shape(out), "dy");
-      Node* fused = MakeNode("_FusedConv2DBackpropFilter", {x, IntsLike(x, c.filter), dy},
-                             {{"strides", std::vector<int64_t>{1, c.stride, c.stride, 1}},
-                              {"padding", std::string(c.padding)}, {"fused_ops", std::vector<std::string>{"BiasAddGrad"}}});
+      Node* fused = MakeNode("_FusedConv2DBackpropFilter", {x, IntsLike(x, c.filter), dy}, c.Attrs("BiasAddGrad"));
       ASSERT_NE(fused, nullptr);
       ASSERT_TRUE(testing::LibraryKernelCovers(*fused, threads));
       ExpectSameAsReference(graph, {Output(fused, 0), Output(fused, 1)},
-                            {{x, Random(c.input, c.dtype)}, {dy, Random(out, c.dtype)}}, threads,
-                            c.dtype == DT_FLOAT ? 2e-5 : 1e-12);
+                            {{x, Random(c.input, c.dtype)}, {dy, Random(out, c.dtype)}}, threads, c.Tolerance());
     }
   }
 }
