@@ -1,4 +1,4 @@
-// Conv2D, MaxPool and AvgPool: hand values, TensorFlow's outputs and gradients (fixture written by
+// Conv2D (SAME, VALID and EXPLICIT padding), MaxPool and AvgPool: hand values, TensorFlow's outputs and gradients (fixture written by
 // tests/tools/make_tf_fixtures.py), central differences, and shape errors.
 #include <cmath>
 #include <filesystem>
@@ -47,10 +47,51 @@ TEST_F(ConvPoolTest, ShapesAndErrors) {
       << g.build_status().message();
 }
 
+TEST_F(ConvPoolTest, ExplicitPaddingMatchesHandValuesAndItsGradientsCentralDifferences) {
+  // tf.nn.conv2d with padding [[0, 0], [1, 0], [0, 2], [0, 0]]: a row of zeros above, two columns after.
+  auto x = constant(Values({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 3, 3, 1}));
+  auto w = constant(Values({1, 1, 1, 1}, {2, 2, 1, 1}));
+  auto y = nn::conv2d(x, w, {1, 1, 1, 1}, std::vector<std::vector<int64_t>>{{0, 0}, {1, 0}, {0, 2}, {0, 0}});
+  EXPECT_EQ(y.node->attr<std::string>("padding"), "EXPLICIT");
+  ExpectValues(Eval(y), {1, 3, 4, 1}, {3, 5, 3, 0, 12, 16, 9, 0, 24, 28, 15, 0});
+  auto xp = placeholder(float64, {1, 5, 4, 2}, "xp");
+  auto wp = placeholder(float64, {3, 2, 2, 3}, "wp");
+  std::vector<double> xv(40), wv(36);
+  for (int i = 0; i < 40; ++i) xv[i] = std::sin(0.7 * i) + 0.013 * i;
+  for (int i = 0; i < 36; ++i) wv[i] = std::cos(0.3 * i);
+  auto z = nn::conv2d(xp, wp, {1, 2, 1, 1}, std::vector<std::vector<int64_t>>{{0, 0}, {2, 1}, {0, 3}, {0, 0}});
+  EXPECT_LT(MaxGradientError(z, {xp, wp}, {Values(xv, {1, 5, 4, 2}, DT_DOUBLE), Values(wv, {3, 2, 2, 3}, DT_DOUBLE)}),
+            testing::kGradTolerance);
+}
+
+TEST_F(ConvPoolTest, BadExplicitPaddingIsAnErrorNamingTheNode) {
+  auto x = placeholder(float32, {1, 4, 4, 1}, "x");
+  auto w = placeholder(float32, {2, 2, 1, 1}, "w");
+  // Three pairs where TF wants four (one per NHWC dimension).
+  EXPECT_FALSE(nn::conv2d(x, w, {1, 1, 1, 1}, std::vector<std::vector<int64_t>>{{0, 0}, {1, 1}, {1, 1}}, "three"));
+  EXPECT_NE(g.build_status().message().find("explicit_paddings must have 8 entries"), std::string::npos)
+      << g.build_status().message();
+  EXPECT_NE(g.build_status().message().find("three"), std::string::npos) << g.build_status().message();
+}
+
+TEST_F(ConvPoolTest, ChannelExplicitPaddingIsAnError) {
+  auto x = placeholder(float32, {1, 4, 4, 1}, "x");
+  auto w = placeholder(float32, {2, 2, 1, 1}, "w");
+  EXPECT_FALSE(nn::conv2d(x, w, {1, 1, 1, 1}, std::vector<std::vector<int64_t>>{{0, 0}, {1, 1}, {1, 1}, {0, 1}}));
+  EXPECT_NE(g.build_status().message().find("batch or channel"), std::string::npos) << g.build_status().message();
+}
+
+TEST_F(ConvPoolTest, NegativeExplicitPaddingIsAnError) {
+  auto x = placeholder(float32, {1, 4, 4, 1}, "x");
+  auto w = placeholder(float32, {2, 2, 1, 1}, "w");
+  EXPECT_FALSE(nn::conv2d(x, w, {1, 1, 1, 1}, std::vector<std::vector<int64_t>>{{0, 0}, {-1, 1}, {1, 1}, {0, 0}}));
+  EXPECT_NE(g.build_status().message().find("non-negative"), std::string::npos) << g.build_status().message();
+}
+
 TEST_F(ConvPoolTest, UnsupportedAttrsAreErrors) {
   auto x = placeholder(float32, {1, 4, 4, 1}, "x");
   auto w = placeholder(float32, {2, 2, 1, 1}, "w");
-  EXPECT_FALSE(nn::conv2d(x, w, {1, 1, 1, 1}, "EXPLICIT"));
+  EXPECT_FALSE(nn::conv2d(x, w, {1, 1, 1, 1}, "EXPLICIT"));  // without its explicit_paddings
   EXPECT_FALSE(nn::conv2d(x, w, {2, 1, 1, 1}, "SAME"));
   EXPECT_FALSE(nn::max_pool(x, {1, 5, 5, 1}, {1, 1, 1, 1}, "VALID"));
 }
