@@ -135,7 +135,8 @@ class ConvEpiloguePass : public GraphPass {
         continue;
       }
       std::vector<Output> inputs = {grad->input(0), grad->input(1), grad->input(2), gate->input(1)};
-      KILN_RETURN_IF_ERROR(Fuse(graph, context, {grad, gate}, *grad, "_FusedConv2DBackpropInput", inputs, {"ReluGrad"}));
+      KILN_RETURN_IF_ERROR(
+          Fuse(graph, context, {grad, gate}, *grad, "_FusedConv2DBackpropInput", inputs, {"ReluGrad"}));
       changed = true;
     }
     // A filter gradient and the bias gradient of the same out_backprop: one op with two outputs,
@@ -156,7 +157,8 @@ class ConvEpiloguePass : public GraphPass {
         }
       }
       KILN_RETURN_IF_ERROR(
-          Fuse(graph, context, {bias, grad}, *grad, "_FusedConv2DBackpropFilter", grad->inputs(), {"BiasAddGrad"}, bias));
+          Fuse(graph, context, {bias, grad}, *grad, "_FusedConv2DBackpropFilter", grad->inputs(), {"BiasAddGrad"},
+               bias));
       changed = true;
     }
     if (changed) RestoreTopologicalIds(graph);

@@ -108,11 +108,12 @@ class PadFoldingPass : public GraphPass {
     std::optional<std::vector<int64_t>> full = SpatialDims(grad->output_type(0).shape.dims());
     std::optional<std::vector<int64_t>> begin = FixedInts(context, slice->input(1));
     const std::vector<int64_t> kept = slice->output_type(0).shape.dims();
-    if (!full || !begin || !FixedInts(context, slice->input(2)) || begin->size() != 4 || kept.size() != 4 || kept[1] < 0 || kept[2] < 0) return false;
-    if (!slice->output_type(0).shape.IsFullyDefined() || (*begin)[0] != 0 || (*begin)[3] != 0 ||
-        kept[0] != (*full)[0] || kept[3] != (*full)[3]) {
+    // A slice of whole images and channels, of known extent (the kept part of each spatial dim).
+    if (!full || !begin || !FixedInts(context, slice->input(2)) || begin->size() != 4 ||
+        !slice->output_type(0).shape.IsFullyDefined() || kept.size() != 4) {
       return false;
     }
+    if ((*begin)[0] != 0 || (*begin)[3] != 0 || kept[0] != (*full)[0] || kept[3] != (*full)[3]) return false;
     std::optional<std::vector<int64_t>> pads = CurrentPads(*grad, *full, grad->input(1).shape().dims());
     if (!pads) return false;
     std::vector<int64_t> cut(8, 0);

@@ -272,8 +272,9 @@ void RegisterConvOps(OpRegistry& r) {
   // Conv2DBackpropFilter and the gradient of the convolution's bias from the same out_backprop, as
   // one op (the epilogue pass builds it; TF has no such op): the bias sums come from each block of
   // images while it is in cache, not from a second pass over the whole gradient.
-  r.Register(ConvOp("_FusedConv2DBackpropFilter").Input("input: T").Input("filter_sizes: int32").Input("out_backprop: T")
-                 .Output("output: T").Output("bias_backprop: T").Attr("fused_ops: list(string) = []")
+  r.Register(ConvOp("_FusedConv2DBackpropFilter").Input("input: T").Input("filter_sizes: int32")
+                 .Input("out_backprop: T").Output("output: T").Output("bias_backprop: T")
+                 .Attr("fused_ops: list(string) = []")
                  .Shape(FusedBackpropFilterShape).Kernel(FusedConv2DBackpropFilterKernel)
                  .Lowering({OpLowering::Kind::kLibrary, "fused_conv2d_backprop_filter"}));
   r.Register(ConvOp("Conv2DBackpropFilter").Input("input: T").Input("filter_sizes: int32").Input("out_backprop: T")

@@ -124,7 +124,8 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
           // MAXPS returns its second operand when either is NaN: a NaN sum stays NaN.
           if (relu) acc[p][v] = _mm256_max_ps(_mm256_setzero_ps(), acc[p][v]);
           if (gate) {
-            const __m256 keep = _mm256_cmp_ps(load_channels(gate + (ox0 + p) * d.o, v), _mm256_setzero_ps(), _CMP_GT_OQ);
+            const __m256 features = load_channels(gate + (ox0 + p) * d.o, v);
+            const __m256 keep = _mm256_cmp_ps(features, _mm256_setzero_ps(), _CMP_GT_OQ);
             acc[p][v] = _mm256_and_ps(acc[p][v], keep);
           }
         }
