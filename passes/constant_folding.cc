@@ -96,8 +96,7 @@ bool ConstantFoldingPass::Fold(Graph& graph, const PassContext& context, Deadnes
     else used[u.node->input(u.input_index).index] = true;
   }
   for (const Output& f : context.fetches) if (f.node == node) used[f.index] = true;
-  bool targeted = std::find(context.targets.begin(), context.targets.end(), node) != context.targets.end();
-  if (control_uses || targeted) used[0] = true;
+  if (control_uses || IsTarget(context, *node)) used[0] = true;
 
   Node* first = nullptr;
   for (int i = 0; i < node->num_outputs(); ++i) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "graph/ops/kernel_util.h"
+#include "graph/ops/conv_geometry.h"
 #include "passes/rewrite.h"
 
 namespace kiln {
@@ -13,12 +13,6 @@ namespace {
 const Use* SoleDataUse(const Node& node) {
   if (node.uses().size() != 1 || node.uses()[0].input_index < 0) return nullptr;
   return &node.uses()[0];
-}
-
-bool IsFloatConv(const Node& node, const char* op = "Conv2D") {
-  if (node.op() != op) return false;
-  DataType t = node.output_type(0).dtype;
-  return (t == DT_FLOAT || t == DT_DOUBLE) && node.attr<std::string>("data_format") == "NHWC";
 }
 
 // The bias `add` adds to the convolution `conv` (one of its operands): BiasAdd's, or for Add/AddV2
@@ -79,13 +73,12 @@ Node* BiasGradientBeside(const PassContext& context, const Node& grad) {
   const Output dy = ThroughIdentities(grad.input(2));
   for (const Use& use : dy.node->uses()) {
     Node* r = use.node;
-    const bool target = std::find(context.targets.begin(), context.targets.end(), r) != context.targets.end();
-    if (use.input_index != 0 || r->input(0) != dy || target || IsFed(context, *r)) continue;
+    if (use.input_index != 0 || r->input(0) != dy || IsTarget(context, *r) || IsFed(context, *r)) continue;
     if (r->op() == "BiasAddGrad" && r->attr<std::string>("data_format") == "NHWC") return r;
     if (r->op() != "Sum" || r->attr<bool>("keep_dims") || !r->input(1).node->control_inputs().empty()) continue;
-    const Tensor* axes = r->input(1).node->known_value(r->input(1).index);
-    if (!axes || (axes->dtype() != DT_INT32 && axes->dtype() != DT_INT64)) continue;
-    std::vector<int64_t> reduced = TensorToInts(*axes);
+    std::optional<std::vector<int64_t>> axes = KnownInts(r->input(1));
+    if (!axes) continue;
+    std::vector<int64_t> reduced = *axes;
     for (int64_t& a : reduced) a = a < 0 ? a + 4 : a;
     std::sort(reduced.begin(), reduced.end());
     if (reduced == std::vector<int64_t>{0, 1, 2}) return r;
@@ -101,7 +94,7 @@ class ConvEpiloguePass : public GraphPass {
     bool changed = false;
     // Convolutions first: a fusion deletes only its own chain, never another convolution.
     std::vector<Node*> convs;
-    for (Node* n : graph.nodes()) if (IsFloatConv(*n)) convs.push_back(n);
+    for (Node* n : graph.nodes()) if (IsFloatNhwcConv(*n, "Conv2D")) convs.push_back(n);
     for (Node* conv : convs) {
       if (IsPinned(context, *conv)) continue;
       const Use* to_add = SoleDataUse(*conv);
@@ -123,7 +116,7 @@ class ConvEpiloguePass : public GraphPass {
     // Input gradients read by a ReluGrad only (convnet3's second convolution, whose input is the
     // first one's ReLU): ReluGrad(Conv2DBackpropInput(...), features) becomes one op.
     std::vector<Node*> grads;
-    for (Node* n : graph.nodes()) if (IsFloatConv(*n, "Conv2DBackpropInput")) grads.push_back(n);
+    for (Node* n : graph.nodes()) if (IsFloatNhwcConv(*n, "Conv2DBackpropInput")) grads.push_back(n);
     for (Node* grad : grads) {
       if (IsPinned(context, *grad)) continue;
       const Use* to_gate = SoleDataUse(*grad);
@@ -142,7 +135,7 @@ class ConvEpiloguePass : public GraphPass {
     // A filter gradient and the bias gradient of the same out_backprop: one op with two outputs,
     // which sums the bias gradient from each block of dy the filter gradient has in cache.
     std::vector<Node*> filter_grads;
-    for (Node* n : graph.nodes()) if (IsFloatConv(*n, "Conv2DBackpropFilter")) filter_grads.push_back(n);
+    for (Node* n : graph.nodes()) if (IsFloatNhwcConv(*n, "Conv2DBackpropFilter")) filter_grads.push_back(n);
     for (Node* grad : filter_grads) {
       if (IsFed(context, *grad)) continue;
       Node* bias = BiasGradientBeside(context, *grad);

@@ -9,22 +9,11 @@
 namespace kiln {
 namespace {
 
-std::optional<std::vector<int64_t>> KnownInts(const Output& t) {
-  const Tensor* v = t.node->known_value(t.index);
-  if (!v || (v->dtype() != DT_INT32 && v->dtype() != DT_INT64)) return std::nullopt;
-  return TensorToInts(*v);
-}
-
 // A value the pass may build on: known, from a node that waits for nothing (so it is never dead
 // when its reader is live) and is not fed.
 std::optional<std::vector<int64_t>> FixedInts(const PassContext& context, const Output& t) {
   if (!t.node->control_inputs().empty() || IsFed(context, *t.node)) return std::nullopt;
   return KnownInts(t);
-}
-
-bool IsFoldableConv(const Node& node) {
-  DataType t = node.output_type(0).dtype;
-  return (t == DT_FLOAT || t == DT_DOUBLE) && node.attr<std::string>("data_format") == "NHWC";
 }
 
 // NHWC dims of a tensor with known height and width (others may be -1), or nothing.
@@ -81,7 +70,7 @@ class PadFoldingPass : public GraphPass {
  private:
   // Conv2D or Conv2DBackpropFilter reading a Pad.
   StatusOr<bool> FoldPad(Graph& graph, const PassContext& context, Node* conv) {
-    if (!IsFoldableConv(*conv) || IsFed(context, *conv)) return false;
+    if (!IsFloatNhwcConv(*conv, conv->op()) || IsFed(context, *conv)) return false;
     Node* pad = conv->input(0).node;
     std::optional<std::vector<int64_t>> added = ZeroPadding(context, *pad);
     if (!added) return false;
@@ -101,7 +90,7 @@ class PadFoldingPass : public GraphPass {
   // Slice of a Conv2DBackpropInput that only this slice reads.
   StatusOr<bool> FoldSlice(Graph& graph, const PassContext& context, Node* slice) {
     Node* grad = slice->input(0).node;
-    if (grad->op() != "Conv2DBackpropInput" || !IsFoldableConv(*grad) || IsPinned(context, *grad) ||
+    if (!IsFloatNhwcConv(*grad, "Conv2DBackpropInput") || IsPinned(context, *grad) ||
         grad->uses().size() != 1 || IsFed(context, *slice)) {
       return false;
     }

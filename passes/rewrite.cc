@@ -12,10 +12,13 @@ bool IsFed(const PassContext& context, const Node& node) {
   return false;
 }
 
+bool IsTarget(const PassContext& context, const Node& node) {
+  return std::find(context.targets.begin(), context.targets.end(), &node) != context.targets.end();
+}
+
 bool IsPinned(const PassContext& context, const Node& node) {
-  if (IsFed(context, node)) return true;
+  if (IsFed(context, node) || IsTarget(context, node)) return true;
   for (const Output& f : context.fetches) if (f.node == &node) return true;
-  for (const Node* t : context.targets) if (t == &node) return true;
   return false;
 }
 
@@ -121,6 +124,12 @@ bool AllElementsEqual(const Tensor& t, double value) {
     return OkStatus();
   });
   return s.ok() && all;
+}
+
+std::optional<std::vector<int64_t>> KnownInts(const Output& t) {
+  const Tensor* v = t.node->known_value(t.index);
+  if (!v || (v->dtype() != DT_INT32 && v->dtype() != DT_INT64)) return std::nullopt;
+  return TensorToInts(*v);
 }
 
 }  // namespace kiln

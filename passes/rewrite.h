@@ -3,6 +3,7 @@
 // every pass leaves behind: id order is a topological order (executables read it as program order).
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "graph/graph.h"
@@ -12,6 +13,8 @@ namespace kiln {
 
 // One of the node's outputs is fed: its value comes from the run, so no pass may replace or merge it.
 bool IsFed(const PassContext& context, const Node& node);
+// The run names the node as a target.
+bool IsTarget(const PassContext& context, const Node& node);
 // Fetched, a target, or fed: the node must outlive any rewrite of its consumers.
 bool IsPinned(const PassContext& context, const Node& node);
 
@@ -41,5 +44,9 @@ void RestoreTopologicalIds(Graph& graph);
 
 // All elements of a numeric tensor equal `value` (false for bool, string and empty tensors).
 bool AllElementsEqual(const Tensor& t, double value);
+
+// The tensor's statically known value as integers (an int32 or int64 constant, a folded shape),
+// or nothing.
+std::optional<std::vector<int64_t>> KnownInts(const Output& t);
 
 }  // namespace kiln

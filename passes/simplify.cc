@@ -98,12 +98,6 @@ bool IsSplat(const Output& t, double value) {
   return false;
 }
 
-std::optional<std::vector<int64_t>> KnownInts(const Output& t) {
-  const Tensor* v = t.node->known_value(t.index);
-  if (!v || (v->dtype() != DT_INT32 && v->dtype() != DT_INT64)) return std::nullopt;
-  return TensorToInts(*v);
-}
-
 bool IsIdentityPermutation(const std::vector<int64_t>& p) {
   for (size_t i = 0; i < p.size(); ++i) if (p[i] != static_cast<int64_t>(i)) return false;
   return true;

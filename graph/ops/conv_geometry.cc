@@ -109,6 +109,12 @@ StatusOr<ConvDims> ConvDimsOf(const std::vector<int64_t>& input, const std::vect
                       node.attr<std::vector<int64_t>>("explicit_paddings"));
 }
 
+bool IsFloatNhwcConv(const Node& node, const std::string& op) {
+  if (node.op() != op) return false;
+  const DataType t = node.output_type(0).dtype;
+  return (t == DT_FLOAT || t == DT_DOUBLE) && node.attr<std::string>("data_format") == "NHWC";
+}
+
 StatusOr<PoolDims> MakePoolDims(const std::vector<int64_t>& input, const std::vector<int64_t>& ksize,
                                 const std::vector<int64_t>& strides, const std::string& padding) {
   PoolDims d{};

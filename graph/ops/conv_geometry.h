@@ -39,6 +39,10 @@ StatusOr<ConvDims> MakeConvDims(const std::vector<int64_t>& input, const std::ve
 // these input and filter dims.
 StatusOr<ConvDims> ConvDimsOf(const std::vector<int64_t>& input, const std::vector<int64_t>& filter, const Node& node);
 
+// A node of op `op` (one of the Conv2D family) that the convolution passes may rewrite: NHWC, with
+// a float or double result, which the library kernels compute.
+bool IsFloatNhwcConv(const Node& node, const std::string& op);
+
 // TF's rules for a convolution's padding attrs: SAME or VALID with no explicit_paddings, or
 // EXPLICIT with 8 non-negative numbers whose batch and channel pairs are zero.
 Status CheckConvPadding(const std::string& padding, const std::vector<int64_t>& explicit_paddings);
