@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "passes/branch_resolution.h"
 #include "passes/conv_epilogue.h"
 #include "passes/cse.h"
 #include "passes/pad_folding.h"
@@ -67,6 +68,8 @@ PipelineOptions PipelineOptions::NoPasses() {
 const std::vector<PassInfo>& RegisteredPasses() {
   static const auto* passes = new std::vector<PassInfo>{
       {"prune", "delete what no fetch, target or feed needs", [](const PipelineOptions&) { return MakePrunePass(); }},
+      {"branches", "a Switch on a predicate known when compiling (a fed is_training) keeps only its taken branch",
+       [](const PipelineOptions&) { return MakeBranchResolutionPass(); }},
       {"unread", "a value only waited on (a gated gradient no variable needs) becomes a NoOp",
        [](const PipelineOptions&) { return MakeUnreadValuesPass(); }},
       {"fold", "evaluate constant subgraphs once, through the reference kernels",
@@ -99,6 +102,9 @@ StatusOr<bool> RunGraphPipeline(Graph& graph, const PassContext& context, const 
   PassRunner run(graph, context, options);
   // Prune first: every later pass then spends its time only on nodes this run needs.
   KILN_RETURN_IF_ERROR(run.Run("prune"));
+  // Next, so no later pass spends time on a branch that cannot run; with the conds gone, batch
+  // norm, dropout and their gradients are plain dataflow that fusion and simplify see through.
+  KILN_RETURN_IF_ERROR(run.Run("branches"));
   // Right after prune, which keeps whatever a control edge reaches: stop computing the values
   // among them nobody reads, before any later pass spends time on them.
   KILN_RETURN_IF_ERROR(run.Run("unread"));

@@ -37,6 +37,12 @@ StatusOr<SpecializedGraph> SpecializeForRun(const std::vector<FeedSpec>& feeds, 
     KILN_ASSIGN_OR_RETURN(Node* n, g.AddNode(std::move(spec)));
     out.feed_nodes.push_back(n);
     mapped[f.tensor] = Output(n, 0);
+    if (f.known_bool) {
+      KILN_ASSIGN_OR_RETURN(Node* value, g.AddNode({.name = g.UniqueName(n->name() + "/value"), .op = "Const",
+                                                    .attrs = {{"value", Tensor::Scalar<bool>(*f.known_bool)},
+                                                              {"dtype", DT_BOOL}}}));
+      mapped[f.tensor] = Output(value, 0);
+    }
   }
   for (Node* n : order) {
     // TF's rule, checked here so the error comes before anything runs.

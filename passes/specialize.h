@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "graph/graph.h"
@@ -16,6 +17,10 @@ struct FeedSpec {
   Output tensor;                // in the user's graph
   DataType dtype;
   std::vector<int64_t> dims;    // the fed value's concrete shape
+  // A scalar bool whose value the executable is compiled for (the Session specializes on fed
+  // is_training flags): it becomes a Const, and the `branches` pass keeps only the taken side of
+  // every cond on it. The run must then feed this value.
+  std::optional<bool> known_bool;
 };
 
 struct SpecializedGraph {

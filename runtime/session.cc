@@ -5,6 +5,14 @@
 #include "graph/builder/context.h"
 
 namespace kiln {
+namespace {
+
+// A fed scalar bool, TF1's is_training: the executable is compiled for its value (one per value,
+// so a training step and an evaluation each get their own), and the conds on it resolve when
+// compiling (passes/branch_resolution.h) instead of switching at every step.
+bool IsSpecializedFlag(const Tensor& v) { return v.dtype() == DT_BOOL && v.rank() == 0; }
+
+}  // namespace
 
 Session::Session() : Session(get_default_graph()) {}
 Session::Session(Graph& graph, SessionOptions options) : graph_(&graph), options_(options) {}
@@ -17,13 +25,17 @@ StatusOr<Executable*> Session::GetExecutable(const FeedDict& feeds, const std::v
   for (const auto& [t, v] : feeds) {
     key.insert(key.end(), {-1, t.node->id(), t.index, static_cast<int64_t>(v.dtype()), v.rank()});
     key.insert(key.end(), v.dims().begin(), v.dims().end());
+    if (IsSpecializedFlag(v)) key.push_back(v.scalar<bool>() ? 1 : 0);
   }
   for (const Output& f : fetches) key.insert(key.end(), {-2, f.node->id(), f.index});
   for (Node* t : targets) key.insert(key.end(), {-3, t->id()});
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second.get();
   std::vector<FeedSpec> specs;
-  for (const auto& [t, v] : feeds) specs.push_back({t, v.dtype(), v.dims()});
+  for (const auto& [t, v] : feeds) {
+    specs.push_back({t, v.dtype(), v.dims()});
+    if (IsSpecializedFlag(v)) specs.back().known_bool = v.scalar<bool>();
+  }
   auto start = std::chrono::steady_clock::now();
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe,
                         Executable::Compile(specs, fetches, targets, &variables_, &rng_states_, options_.compile));

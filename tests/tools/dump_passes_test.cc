@@ -88,7 +88,7 @@ TEST_F(DumpPassesTest, TimePassesPrintsOneLinePerPassOnStderr) {
   std::istringstream in(r.err);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  const std::vector<std::string> names = {"prune", "unread", "fold", "simplify", "cse", "pad", "epilogue"};
+  const std::vector<std::string> names = {"prune", "branches", "unread", "fold", "simplify", "cse", "pad", "epilogue"};
   ASSERT_EQ(lines.size(), names.size() + 1) << r.err;
   EXPECT_EQ(lines[0].rfind("pass", 0), 0u);
   for (size_t i = 0; i < names.size(); ++i) {
@@ -96,13 +96,13 @@ TEST_F(DumpPassesTest, TimePassesPrintsOneLinePerPassOnStderr) {
     bool yes = lines[i + 1].find(" yes") != std::string::npos, no = lines[i + 1].find(" no") != std::string::npos;
     EXPECT_NE(yes, no) << lines[i + 1];
   }
-  EXPECT_NE(lines[3].find(" yes"), std::string::npos) << r.err;  // fold folded `six`
+  EXPECT_NE(lines[4].find(" yes"), std::string::npos) << r.err;  // fold folded `six`
 }
 
 TEST_F(DumpPassesTest, BadPassFetchAndShapeAreOneLineErrors) {
   auto unknown = RunKiln("dump --after=fuse-all " + graph_);
   ExpectOneLineError(unknown, 2);
-  EXPECT_NE(unknown.err.find("unknown pass 'fuse-all'; the passes are: prune, unread, fold, simplify, cse"), std::string::npos)
+  EXPECT_NE(unknown.err.find("unknown pass 'fuse-all'; the passes are: prune, branches, unread, fold, simplify, cse"), std::string::npos)
       << unknown.err;
   ExpectOneLineError(RunKiln("dump --after= " + graph_), 2);
   auto fetch = RunKiln("dump --after=fold --fetch nowhere " + graph_);
@@ -118,7 +118,7 @@ TEST_F(DumpPassesTest, BadPassFetchAndShapeAreOneLineErrors) {
 TEST_F(DumpPassesTest, HelpNamesTheOptionsAndThePasses) {
   auto r = RunKiln("dump --help");
   ASSERT_EQ(r.exit_code, 0);
-  for (const char* text : {"--after=PASS", "--fetch NAME", "--feed-shape", "--time-passes", "prune, unread, fold, simplify, cse"}) {
+  for (const char* text : {"--after=PASS", "--fetch NAME", "--feed-shape", "--time-passes", "prune, branches, unread, fold, simplify, cse"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text;
   }
 }
