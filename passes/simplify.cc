@@ -178,6 +178,15 @@ bool DropShapePreservingOp(Simplifier& s, Node* n) {
   return s.Bypass(n, n->input(0));
 }
 
+// AddN(g, ZerosLike(..)) -> g: a resolved cond's gradient adds the zeros its untaken branch
+// contributes to the taken branch's gradient of the same tensor.
+bool DropZeroSummands(Simplifier& s, Node* n) {
+  if (n->attr<int64_t>("N") == 1) return DropShapePreservingOp(s, n);
+  std::vector<Output> nonzero;
+  for (const Output& in : n->inputs()) if (!IsSplat(in, 0)) nonzero.push_back(in);
+  return nonzero.size() == 1 && s.Bypass(n, nonzero[0]);
+}
+
 bool SimplifyReshape(Simplifier& s, Node* n) { return DropShapePreservingOp(s, n) || CollapseReshapes(s, n); }
 
 const std::map<std::string, std::vector<Rule>>& RulesByOp() {
@@ -200,7 +209,7 @@ const std::map<std::string, std::vector<Rule>>& RulesByOp() {
       {"Slice", {DropShapePreservingOp}},
       {"Cast", {DropShapePreservingOp}},
       {"ConcatV2", {DropShapePreservingOp}},
-      {"AddN", {DropShapePreservingOp}},
+      {"AddN", {DropZeroSummands}},
       {"Sum", {DropShapePreservingOp}},
       {"Mean", {DropShapePreservingOp}},
       {"Max", {DropShapePreservingOp}},

@@ -62,6 +62,18 @@ TEST_F(SimplifyTest, NeutralOperandThatBroadcastsStays) {
   EXPECT_EQ(CountOp(g, "AddV2"), 0);
 }
 
+TEST_F(SimplifyTest, ZeroSummandsOfAnAddNGo) {
+  // A resolved cond's gradient: the taken branch's gradient plus the untaken branch's zeros.
+  auto x = placeholder(float32, {2, 3}, "x");
+  auto g1 = x * 2.0;
+  auto sum = add_n({g1, zeros_like(x)});
+  auto kept = add_n({g1, x, zeros_like(x)});  // two real summands: stays
+  SimplifyAndCompare(x, {sum, kept});
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(Result(0), g1);
+  EXPECT_EQ(Result(1).node->op(), "AddN");
+}
+
 TEST_F(SimplifyTest, DoubleNegationCancels) {
   auto x = placeholder(float32, {2, 3}, "x");
   auto even = -(-(-(-x)));
