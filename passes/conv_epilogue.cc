@@ -9,12 +9,6 @@
 namespace kiln {
 namespace {
 
-// The node's only use: one data input of one reader, and no control use.
-const Use* SoleDataUse(const Node& node) {
-  if (node.uses().size() != 1 || node.uses()[0].input_index < 0) return nullptr;
-  return &node.uses()[0];
-}
-
 // The bias `add` adds to the convolution `conv` (one of its operands): BiasAdd's, or for Add/AddV2
 // the other operand when it is a vector of one value per output channel; null otherwise.
 const Output* BiasOf(const Node& add, const Node& conv) {
@@ -30,38 +24,6 @@ const Output* BiasOf(const Node& add, const Node& conv) {
   bool per_channel = b.rank() == 1 && out.shape.rank() == 4 && b.dim(0) >= 0 && b.dim(0) == out.shape.dim(3);
   bool same_result = add.output_type(0).shape == out.shape && bias.dtype() == out.dtype;
   return per_channel && same_result ? &bias : nullptr;
-}
-
-// The nodes from `t` back through Identities: a gradient read through the tuple TF's gradients
-// make (gradients/<op>_grad/tuple/control_dependency, an Identity waiting for the op's other
-// gradients) comes from the last one's input.
-std::vector<Node*> IdentityChain(Output t) {
-  std::vector<Node*> chain;
-  while (t.node->op() == "Identity") {
-    chain.push_back(t.node);
-    t = t.node->input(0);
-  }
-  return chain;
-}
-
-Output ThroughIdentities(const Output& t) {
-  std::vector<Node*> chain = IdentityChain(t);
-  return chain.empty() ? t : chain.back()->input(0);
-}
-
-// Whether `node` waits, through data or control inputs, for `target`.
-bool DependsOn(const Node* node, const Node* target) {
-  std::vector<const Node*> stack = {node};
-  std::set<const Node*> seen;
-  while (!stack.empty()) {
-    const Node* n = stack.back();
-    stack.pop_back();
-    if (n == target) return true;
-    if (!seen.insert(n).second) continue;
-    for (const Output& in : n->inputs()) stack.push_back(in.node);
-    for (const Node* dep : n->control_inputs()) stack.push_back(dep);
-  }
-  return false;
 }
 
 // The bias gradient taken from the same out_backprop as the filter gradient `grad` (or what the

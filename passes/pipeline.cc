@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "passes/batch_norm_epilogue.h"
 #include "passes/branch_resolution.h"
 #include "passes/conv_epilogue.h"
 #include "passes/cse.h"
@@ -81,6 +82,8 @@ const std::vector<PassInfo>& RegisteredPasses() {
        [](const PipelineOptions&) { return MakePadFoldingPass(); }},
       {"epilogue", "Conv2D -> bias add [-> Relu] becomes one _FusedConv2D",
        [](const PipelineOptions&) { return MakeConvEpiloguePass(); }},
+      {"batchnorm", "FusedBatchNormV3 -> Relu becomes one _FusedBatchNormEx, and its gradient one _FusedBatchNormGradEx",
+       [](const PipelineOptions&) { return MakeBatchNormEpiloguePass(); }},
   };
   return *passes;
 }
@@ -120,6 +123,9 @@ StatusOr<bool> RunGraphPipeline(Graph& graph, const PassContext& context, const 
   KILN_RETURN_IF_ERROR(run.Run("pad"));
   // Last: the rules above know Conv2D, BiasAdd and Relu, not the fused op.
   KILN_RETURN_IF_ERROR(run.Run("epilogue"));
+  // After simplify, which removes the Identities a resolved cond leaves between a batch norm and
+  // its ReLU.
+  KILN_RETURN_IF_ERROR(run.Run("batchnorm"));
   return run.changed();
 }
 

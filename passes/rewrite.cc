@@ -75,6 +75,39 @@ int RemoveIfUnused(Graph& graph, const PassContext& context, Node* node, std::ve
   return static_cast<int>(gone.size());
 }
 
+const Use* SoleDataUse(const Node& node) {
+  if (node.uses().size() != 1 || node.uses()[0].input_index < 0) return nullptr;
+  return &node.uses()[0];
+}
+
+std::vector<Node*> IdentityChain(Output t) {
+  std::vector<Node*> chain;
+  while (t.node->op() == "Identity") {
+    chain.push_back(t.node);
+    t = t.node->input(0);
+  }
+  return chain;
+}
+
+Output ThroughIdentities(const Output& t) {
+  std::vector<Node*> chain = IdentityChain(t);
+  return chain.empty() ? t : chain.back()->input(0);
+}
+
+bool DependsOn(const Node* node, const Node* target) {
+  std::vector<const Node*> stack = {node};
+  std::unordered_set<const Node*> seen;
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (n == target) return true;
+    if (!seen.insert(n).second) continue;
+    for (const Output& in : n->inputs()) stack.push_back(in.node);
+    for (const Node* dep : n->control_inputs()) stack.push_back(dep);
+  }
+  return false;
+}
+
 void RestoreTopologicalIds(Graph& graph) {
   std::vector<Node*> nodes = graph.nodes();
   bool in_order = true;

@@ -42,6 +42,19 @@ int RemoveIfUnused(Graph& graph, const PassContext& context, Node* node, std::ve
 // first consumer.
 void RestoreTopologicalIds(Graph& graph);
 
+// The node's only use: one data input of one reader, and no control use; null otherwise.
+const Use* SoleDataUse(const Node& node);
+
+// The nodes from `t` back through Identities: a gradient read through the tuple TF's gradients
+// make (gradients/<op>_grad/tuple/control_dependency, an Identity waiting for the op's other
+// gradients) comes from the last one's input.
+std::vector<Node*> IdentityChain(Output t);
+// What that chain starts from (t itself when it is no Identity).
+Output ThroughIdentities(const Output& t);
+
+// Whether `node` waits, through data or control inputs, for `target`.
+bool DependsOn(const Node* node, const Node* target);
+
 // All elements of a numeric tensor equal `value` (false for bool, string and empty tensors).
 bool AllElementsEqual(const Tensor& t, double value);
 

@@ -120,6 +120,27 @@ bool ParseFeedShape(const Graph& g, const std::string& spec, FeedSpec* feed, std
   return true;
 }
 
+// "is_training=true" -> a feed of the scalar bool is_training that the run is compiled for.
+bool ParseFeedValue(const Graph& g, const std::string& spec, FeedSpec* feed, std::string* error) {
+  size_t eq = spec.find('=');
+  const std::string value = eq == std::string::npos ? "" : spec.substr(eq + 1);
+  if (eq == 0 || (value != "true" && value != "false")) {
+    *error = "--feed-value needs NAME=true or NAME=false (a scalar bool such as is_training), got '" + spec + "'";
+    return false;
+  }
+  StatusOr<Output> t = g.FindOutput(spec.substr(0, eq));
+  if (!t.ok()) {
+    *error = OneLine(t.status().message());
+    return false;
+  }
+  if (t->dtype() != DT_BOOL) {
+    *error = "--feed-value " + spec + ": '" + t->name() + "' has dtype " + DataTypeName(t->dtype()) + ", not bool";
+    return false;
+  }
+  *feed = {*t, DT_BOOL, {}, value == "true"};
+  return true;
+}
+
 // LLVM's -time-passes: one line per pass that ran, on stderr so stdout stays a dump.
 void PrintPassTable(const std::vector<PassEvent>& events) {
   std::fprintf(stderr, "%-10s %10s %8s %8s  %s\n", "pass", "ms", "before", "after", "changed");
@@ -130,14 +151,16 @@ void PrintPassTable(const std::vector<PassEvent>& events) {
 }
 
 int Run(const std::vector<std::string>& args) {
-  Options options({"after"}, {"time-passes"}, {"fetch", "feed-shape"});
+  Options options({"after"}, {"time-passes"}, {"fetch", "feed-shape", "feed-value"});
   std::string error;
   if (!options.Parse(args, &error)) return Fail("dump", error, 2);
   if (options.positional().size() != 1) return Fail("dump", "expected one GRAPH argument (see kiln dump --help)", 2);
   std::unique_ptr<Graph> g = LoadGraphOrReport("dump", options.positional()[0]);
   if (!g) return 1;
-  const std::vector<std::string> fetches = options.GetAll("fetch"), feed_shapes = options.GetAll("feed-shape");
-  if (!options.Has("after") && !options.Has("time-passes") && fetches.empty() && feed_shapes.empty()) {
+  const std::vector<std::string> fetches = options.GetAll("fetch"), feed_shapes = options.GetAll("feed-shape"),
+                                 feed_values = options.GetAll("feed-value");
+  if (!options.Has("after") && !options.Has("time-passes") && fetches.empty() && feed_shapes.empty() &&
+      feed_values.empty()) {
     PrintGraph(*g);
     return 0;
   }
@@ -155,9 +178,12 @@ int Run(const std::vector<std::string>& args) {
   PassContext run;
   for (const std::string& f : fetches) if (!AddFetch(*g, f, &run, &error)) return Fail("dump", error);
   if (fetches.empty()) FetchSinks(*g, &run);
-  std::vector<FeedSpec> feeds(feed_shapes.size());
+  std::vector<FeedSpec> feeds(feed_shapes.size() + feed_values.size());
   for (size_t i = 0; i < feed_shapes.size(); ++i) {
     if (!ParseFeedShape(*g, feed_shapes[i], &feeds[i], &error)) return Fail("dump", error, 2);
+  }
+  for (size_t i = 0; i < feed_values.size(); ++i) {
+    if (!ParseFeedValue(*g, feed_values[i], &feeds[feed_shapes.size() + i], &error)) return Fail("dump", error, 2);
   }
   const Graph* result = g.get();
   SpecializedGraph specialized;
@@ -179,7 +205,8 @@ int Run(const std::vector<std::string>& args) {
 
 Command DumpCommand() {
   return {"dump", "print every node: op, inputs, attrs, inferred output types",
-          "usage: kiln dump GRAPH [--after=PASS] [--fetch NAME]... [--feed-shape NAME=DIMS]... [--time-passes]\n\n"
+          "usage: kiln dump GRAPH [--after=PASS] [--fetch NAME]... [--feed-shape NAME=DIMS]... [--feed-value NAME=BOOL]...\n"
+          "                 [--time-passes]\n\n"
           "Prints each node of GRAPH (.pb binary or .pbtxt text GraphDef) in graph order as\n"
           "  name = Op(input, input:1, ^control) -> output types\n"
           "followed by an indented line of its attrs (key=value, sorted by key; tensor values are\n"
@@ -192,9 +219,12 @@ Command DumpCommand() {
           "  --feed-shape NAME=D0,D1,...\n"
           "                        feed NAME at this shape and compile as Session::Run does (the fed\n"
           "                        tensors become placeholders, so every shape is known); repeatable\n"
+          "  --feed-value NAME=true|false\n"
+          "                        feed the scalar bool NAME (is_training) with this value, as Session::Run\n"
+          "                        compiles one executable per value: the conds on it keep their taken side\n"
           "  --time-passes         after the dump, print each pass's time, node counts before and after,\n"
           "                        and whether it changed the graph (on stderr)\n"
-          "With --fetch, --feed-shape or --time-passes and no --after, the whole pipeline runs.",
+          "With --fetch, --feed-shape, --feed-value or --time-passes and no --after, the whole pipeline runs.",
           Run};
 }
 

@@ -56,7 +56,9 @@ Status FusedBatchNormShape(InferenceContext& c) {
   return OkStatus();
 }
 
-Status FusedBatchNormKernel(KernelContext& c) {
+// `relu`: _FusedBatchNormEx's activation, as Relu's kernel applies it to y (x < 0 ? 0 : x, NaN
+// staying NaN).
+Status BatchNormForward(KernelContext& c, bool relu) {
   const Tensor& x = c.input(0);
   ChannelView v = ViewOf(x);
   double eps = static_cast<double>(c.attr<float>("epsilon"));
@@ -90,6 +92,7 @@ Status FusedBatchNormKernel(KernelContext& c) {
       for (int64_t r = 0; r < v.rows; ++r) {
         int64_t i = r * v.channels + k;
         y[i] = static_cast<T>((in[i] - mean[k]) * inv + offset[k]);
+        if (relu && y[i] < T(0)) y[i] = T(0);
       }
     }
     double bessel = v.rows > 1 ? static_cast<double>(v.rows) / static_cast<double>(v.rows - 1) : 1.0;
@@ -108,6 +111,9 @@ Status FusedBatchNormKernel(KernelContext& c) {
     return OkStatus();
   });
 }
+
+Status FusedBatchNormKernel(KernelContext& c) { return BatchNormForward(c, false); }
+Status FusedBatchNormExKernel(KernelContext& c) { return BatchNormForward(c, true); }
 
 // TF's _BaseFusedBatchNormGrad: in training the statistics come from the reserve spaces, at
 // inference from the mean and variance inputs; only y's gradient matters.
@@ -146,13 +152,22 @@ Status FusedBatchNormGradShape(InferenceContext& c) {
   return OkStatus();
 }
 
-Status FusedBatchNormGradKernel(KernelContext& c) {
+// `relu_output`: _FusedBatchNormGradEx's y, the activation's output; dy counts only where y > 0,
+// as ReluGrad(dy, y) passes it on.
+Status BatchNormBackward(KernelContext& c, const Tensor* relu_output) {
   const Tensor& x = c.input(1);
   ChannelView v = ViewOf(x);
   double eps = static_cast<double>(c.attr<float>("epsilon"));
   bool training = c.attr<bool>("is_training");
   return DispatchFloat(x.dtype(), "FusedBatchNormGradV3", [&]<typename T>() {
     const T* g = c.input(0).data<T>();
+    std::vector<T> gated;
+    if (relu_output) {
+      const T* y = relu_output->data<T>();
+      gated.resize(x.num_elements());
+      for (size_t i = 0; i < gated.size(); ++i) gated[i] = y[i] > T(0) ? g[i] : T(0);
+      g = gated.data();
+    }
     const T* in = x.data<T>();
     const T* scale = c.input(2).data<T>();
     const T* mean = c.input(3).data<T>();
@@ -183,6 +198,18 @@ Status FusedBatchNormGradKernel(KernelContext& c) {
   });
 }
 
+Status FusedBatchNormGradKernel(KernelContext& c) { return BatchNormBackward(c, nullptr); }
+Status FusedBatchNormGradExKernel(KernelContext& c) { return BatchNormBackward(c, &c.input(7)); }
+
+Status CheckReluActivation(InferenceContext& c) {
+  if (c.attr<int64_t>("num_side_inputs") != 0) return c.error("Kiln's fused batch norm takes no side input");
+  if (c.attr<std::string>("activation_mode") != "Relu") {
+    return c.error("Kiln's fused batch norm supports activation_mode Relu only, got " +
+                   c.attr<std::string>("activation_mode"));
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 void RegisterBatchNormOps(OpRegistry& r) {
@@ -201,6 +228,36 @@ void RegisterBatchNormOps(OpRegistry& r) {
                  .Attr("U: {float, double}").Attr("epsilon: float = 0.0001").Attr("data_format: string = \"NHWC\"")
                  .Attr("is_training: bool = true").Shape(FusedBatchNormGradShape).Kernel(FusedBatchNormGradKernel)
                  .Lowering({OpLowering::Kind::kLibrary, "fused_batch_norm_grad"}));
+  // Grappler's fused forms, made by the `batchnorm` pass after differentiation (so no gradient):
+  // FusedBatchNormV3 -> Relu as one op, and its gradient ReluGrad(dy, y) -> FusedBatchNormGradV3
+  // taking dy and the activation y. TF's signatures without the side input (num_side_inputs 0).
+  r.Register(Op("_FusedBatchNormEx").Input("x: T").Input("scale: U").Input("offset: U").Input("mean: U")
+                 .Input("variance: U").Output("y: T").Output("batch_mean: U").Output("batch_variance: U")
+                 .Output("reserve_space_1: U").Output("reserve_space_2: U").Output("reserve_space_3: U")
+                 .Attr("T: {float, double}").Attr("U: {float, double}").Attr("epsilon: float = 0.0001")
+                 .Attr("exponential_avg_factor: float = 1.0").Attr("num_side_inputs: int = 0")
+                 .Attr("activation_mode: string = \"Relu\"").Attr("data_format: string = \"NHWC\"")
+                 .Attr("is_training: bool = true")
+                 .Shape([](InferenceContext& c) {
+                   KILN_RETURN_IF_ERROR(CheckReluActivation(c));
+                   return FusedBatchNormShape(c);
+                 })
+                 .Kernel(FusedBatchNormExKernel).Lowering({OpLowering::Kind::kLibrary, "fused_batch_norm"}));
+  r.Register(Op("_FusedBatchNormGradEx").Input("y_backprop: T").Input("x: T").Input("scale: U")
+                 .Input("reserve_space_1: U").Input("reserve_space_2: U").Input("reserve_space_3: U")
+                 .Input("offset: U").Input("y: T").Output("x_backprop: T").Output("scale_backprop: U")
+                 .Output("offset_backprop: U").Output("reserve_space_4: U").Output("reserve_space_5: U")
+                 .Attr("T: {float, double}").Attr("U: {float, double}").Attr("epsilon: float = 0.0001")
+                 .Attr("num_side_inputs: int = 0").Attr("activation_mode: string = \"Relu\"")
+                 .Attr("data_format: string = \"NHWC\"").Attr("is_training: bool = true")
+                 .Shape([](InferenceContext& c) {
+                   KILN_RETURN_IF_ERROR(CheckReluActivation(c));
+                   if (!c.input_shape(7).IsCompatibleWith(c.input_shape(1))) {
+                     return c.error("y must have x's shape");
+                   }
+                   return FusedBatchNormGradShape(c);
+                 })
+                 .Kernel(FusedBatchNormGradExKernel).Lowering({OpLowering::Kind::kLibrary, "fused_batch_norm_grad"}));
 }
 
 namespace nn {

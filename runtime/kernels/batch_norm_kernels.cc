@@ -1,4 +1,6 @@
-// FusedBatchNormV3 and FusedBatchNormGradV3 (NHWC, T == U in {float, double}) as library kernels,
+// FusedBatchNormV3 and FusedBatchNormGradV3 (NHWC, T == U in {float, double}), and their ReLU forms
+// _FusedBatchNormEx (y through Relu) and _FusedBatchNormGradEx (dy kept where the ReLU's y > 0) that
+// the `batchnorm` pass makes, as library kernels,
 // computing exactly the reference kernels' formulas (graph/ops/batch_norm_ops.cc) in the same
 // precision, but split over the thread pool:
 //   forward, training: per channel over the N*H*W rows, in one pass, the sums of d = x - shift and
@@ -23,6 +25,9 @@
 // Other layouts and mixed T/U keep the reference kernel, as does an empty tensor (the reference
 // reports the error for an empty batch in training).
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <type_traits>
 #include <cmath>
 #include <vector>
 
@@ -92,46 +97,66 @@ KILN_VECTOR_CLONES void ShiftedMomentLanes(const T* x, int64_t n, int64_t lanes,
   });
 }
 
-template <typename T>
+// With Relu (_FusedBatchNormEx), y goes through Relu's x < 0 ? 0 : x once rounded to T.
+template <typename T, bool Relu>
 KILN_VECTOR_CLONES void NormalizeLanes(const T* x, int64_t n, int64_t lanes, const double* mean, const double* inv,
                                        const double* offset, T* y) {
-  ForEachLane(n, lanes, [&](int64_t i, int64_t j) { y[i] = static_cast<T>((x[i] - mean[j]) * inv[j] + offset[j]); });
+  ForEachLane(n, lanes, [&](int64_t i, int64_t j) {
+    const T v = static_cast<T>((x[i] - mean[j]) * inv[j] + offset[j]);
+    y[i] = Relu && v < T(0) ? T(0) : v;
+  });
+}
+
+// dy as the batch norm sees it: with a gate (_FusedBatchNormGradEx's y, the ReLU's output) only
+// where the gate is positive, as ReluGrad(dy, y) passes it on.
+// A template flag rather than a null test, so that each row loop stays one straight vector loop.
+template <typename T, bool Gated>
+inline __attribute__((always_inline)) T GatedDy(const T* g, const T* gate, int64_t i) {
+  // As a bit mask (all ones where the gate is positive), which GCC vectorizes to a compare and an
+  // AND; written as a select of dy or 0 the loop stayed scalar, with a branch per element.
+  if constexpr (Gated) {
+    using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+    const Bits keep = -static_cast<Bits>(gate[i] > T(0));
+    return std::bit_cast<T>(std::bit_cast<Bits>(g[i]) & keep);
+  }
+  return g[i];
 }
 
 // sum(dy) and sum(dy * xhat), with dy * (x - mean) in T and then scaled by inv in double, as the
 // reference computes it.
-template <typename T>
-KILN_VECTOR_CLONES void GradSumLanes(const T* g, const T* x, int64_t n, int64_t lanes, const T* mean, const double* inv,
-                                     double* acc_dy, double* acc_dy_xhat) {
+template <typename T, bool Gated>
+KILN_VECTOR_CLONES void GradSumLanes(const T* g, const T* gate, const T* x, int64_t n, int64_t lanes, const T* mean,
+                                     const double* inv, double* acc_dy, double* acc_dy_xhat) {
   ForEachLane(n, lanes, [&](int64_t i, int64_t j) {
-    acc_dy[j] += g[i];
-    acc_dy_xhat[j] += g[i] * (x[i] - mean[j]) * inv[j];
+    const T dy = GatedDy<T, Gated>(g, gate, i);
+    acc_dy[j] += dy;
+    acc_dy_xhat[j] += dy * (x[i] - mean[j]) * inv[j];
   });
 }
 
-template <typename T>
-KILN_VECTOR_CLONES void TrainingDxLanes(const T* g, const T* x, int64_t n, int64_t lanes, const T* mean,
+template <typename T, bool Gated>
+KILN_VECTOR_CLONES void TrainingDxLanes(const T* g, const T* gate, const T* x, int64_t n, int64_t lanes, const T* mean,
                                         const double* inv, const double* scale_inv, const double* mean_dy,
                                         const double* mean_dy_xhat, T* dx) {
   ForEachLane(n, lanes, [&](int64_t i, int64_t j) {
     double xhat = (x[i] - mean[j]) * inv[j];
-    dx[i] = static_cast<T>(scale_inv[j] * (g[i] - mean_dy[j] - xhat * mean_dy_xhat[j]));
+    dx[i] = static_cast<T>(scale_inv[j] * (GatedDy<T, Gated>(g, gate, i) - mean_dy[j] - xhat * mean_dy_xhat[j]));
   });
 }
 
-template <typename T>
-KILN_VECTOR_CLONES void InferenceDxLanes(const T* g, int64_t n, int64_t lanes, const T* scale, const double* inv,
-                                         T* dx) {
-  ForEachLane(n, lanes, [&](int64_t i, int64_t j) { dx[i] = static_cast<T>(g[i] * scale[j] * inv[j]); });
+template <typename T, bool Gated>
+KILN_VECTOR_CLONES void InferenceDxLanes(const T* g, const T* gate, int64_t n, int64_t lanes, const T* scale,
+                                         const double* inv, T* dx) {
+  ForEachLane(n, lanes, [&](int64_t i, int64_t j) { dx[i] = static_cast<T>(GatedDy<T, Gated>(g, gate, i) * scale[j] * inv[j]); });
 }
 
 template <typename T>
 class FusedBatchNormKernel final : public LibraryKernel {
  public:
   FusedBatchNormKernel(int64_t rows, int64_t channels, double eps, double factor, bool training, bool blend,
-                       ThreadPool* pool)
+                       bool relu, ThreadPool* pool)
       : rows_(rows), channels_(channels), lanes_(LaneWidth(channels)), eps_(eps), factor_(factor),
-        training_(training), blend_(blend), pool_(pool), chunks_(ChunksFor(pool, rows, channels)),
+        training_(training), blend_(blend), relu_(relu), pool_(pool), chunks_(ChunksFor(pool, rows, channels)),
         partial_(training ? static_cast<size_t>(chunks_) * lanes_ : 0), partial_sq_(partial_.size()), mean_(channels),
         var_(channels),
         inv_(channels), mean_lanes_(lanes_), inv_lanes_(lanes_), offset_lanes_(lanes_) {}
@@ -170,8 +195,8 @@ class FusedBatchNormKernel final : public LibraryKernel {
     SpreadOverLanes(offset, C, offset_lanes_);
     T* y = static_cast<T*>(buffers[5]);
     ForEachChunk(pool_, chunks_, rows_, [&](int, int64_t r0, int64_t r1) {
-      NormalizeLanes(x + r0 * C, (r1 - r0) * C, L, mean_lanes_.data(), inv_lanes_.data(), offset_lanes_.data(),
-                     y + r0 * C);
+      auto normalize = relu_ ? NormalizeLanes<T, true> : NormalizeLanes<T, false>;
+      normalize(x + r0 * C, (r1 - r0) * C, L, mean_lanes_.data(), inv_lanes_.data(), offset_lanes_.data(), y + r0 * C);
     });
     WriteStatistics(mean_in, var_in, buffers);
     return OkStatus();
@@ -202,7 +227,7 @@ class FusedBatchNormKernel final : public LibraryKernel {
 
   int64_t rows_, channels_, lanes_;
   double eps_, factor_;
-  bool training_, blend_;
+  bool training_, blend_, relu_;
   ThreadPool* pool_;
   int chunks_;
   std::vector<double> partial_, partial_sq_;  // [chunks_, lanes_]: sums of x - shift and of its squares
@@ -214,8 +239,10 @@ class FusedBatchNormKernel final : public LibraryKernel {
 template <typename T>
 class FusedBatchNormGradKernel final : public LibraryKernel {
  public:
-  FusedBatchNormGradKernel(int64_t rows, int64_t channels, double eps, bool training, ThreadPool* pool)
-      : rows_(rows), channels_(channels), lanes_(LaneWidth(channels)), eps_(eps), training_(training), pool_(pool),
+  // `gated`: _FusedBatchNormGradEx, whose inputs 6 and 7 are the offset and the ReLU's output y.
+  FusedBatchNormGradKernel(int64_t rows, int64_t channels, double eps, bool training, bool gated, ThreadPool* pool)
+      : rows_(rows), channels_(channels), lanes_(LaneWidth(channels)), eps_(eps), training_(training), gated_(gated),
+        pool_(pool),
         chunks_(ChunksFor(pool, rows, channels)), partial_dy_(static_cast<size_t>(chunks_) * lanes_),
         partial_dy_xhat_(static_cast<size_t>(chunks_) * lanes_), inv_(channels), sum_dy_(channels),
         sum_dy_xhat_(channels), scale_inv_(channels), mean_dy_(channels), mean_dy_xhat_(channels),
@@ -228,9 +255,11 @@ class FusedBatchNormGradKernel final : public LibraryKernel {
     const T* scale = static_cast<const T*>(buffers[2]);
     const T* mean = static_cast<const T*>(buffers[3]);
     const T* var = static_cast<const T*>(buffers[4]);
-    T* dx = static_cast<T*>(buffers[6]);
-    T* dscale = static_cast<T*>(buffers[7]);
-    T* doffset = static_cast<T*>(buffers[8]);
+    const T* gate = gated_ ? static_cast<const T*>(buffers[7]) : nullptr;
+    void* const* outputs = buffers + (gated_ ? 8 : 6);
+    T* dx = static_cast<T*>(outputs[0]);
+    T* dscale = static_cast<T*>(outputs[1]);
+    T* doffset = static_cast<T*>(outputs[2]);
     const int64_t C = channels_, L = lanes_;
     for (int64_t k = 0; k < C; ++k) inv_[k] = 1.0 / std::sqrt(static_cast<double>(var[k]) + eps_);
     SpreadOverLanes(inv_.data(), C, inv_lanes_);
@@ -240,8 +269,9 @@ class FusedBatchNormGradKernel final : public LibraryKernel {
       double* acc_dy_xhat = partial_dy_xhat_.data() + chunk * L;
       std::fill_n(acc_dy, L, 0.0);
       std::fill_n(acc_dy_xhat, L, 0.0);
-      GradSumLanes(g + r0 * C, x + r0 * C, (r1 - r0) * C, L, mean_lanes_.data(), inv_lanes_.data(), acc_dy,
-                   acc_dy_xhat);
+      auto sums = gate ? GradSumLanes<T, true> : GradSumLanes<T, false>;
+      sums(g + r0 * C, gate ? gate + r0 * C : nullptr, x + r0 * C, (r1 - r0) * C, L, mean_lanes_.data(),
+                   inv_lanes_.data(), acc_dy, acc_dy_xhat);
     });
     CombinePartials(partial_dy_, chunks_, C, L, sum_dy_.data());
     CombinePartials(partial_dy_xhat_, chunks_, C, L, sum_dy_xhat_.data());
@@ -267,10 +297,14 @@ class FusedBatchNormGradKernel final : public LibraryKernel {
     }
     ForEachChunk(pool_, chunks_, rows_, [&](int, int64_t r0, int64_t r1) {
       if (training_) {
-        TrainingDxLanes(g + r0 * C, x + r0 * C, (r1 - r0) * C, L, mean_lanes_.data(), inv_lanes_.data(),
-                        scale_inv_lanes_.data(), mean_dy_lanes_.data(), mean_dy_xhat_lanes_.data(), dx + r0 * C);
+        auto dx_lanes = gate ? TrainingDxLanes<T, true> : TrainingDxLanes<T, false>;
+        dx_lanes(g + r0 * C, gate ? gate + r0 * C : nullptr, x + r0 * C, (r1 - r0) * C, L, mean_lanes_.data(),
+                        inv_lanes_.data(), scale_inv_lanes_.data(), mean_dy_lanes_.data(), mean_dy_xhat_lanes_.data(),
+                        dx + r0 * C);
       } else {
-        InferenceDxLanes(g + r0 * C, (r1 - r0) * C, L, scale_lanes_.data(), inv_lanes_.data(), dx + r0 * C);
+        auto dx_lanes = gate ? InferenceDxLanes<T, true> : InferenceDxLanes<T, false>;
+        dx_lanes(g + r0 * C, gate ? gate + r0 * C : nullptr, (r1 - r0) * C, L, scale_lanes_.data(),
+                         inv_lanes_.data(), dx + r0 * C);
       }
     });
     return OkStatus();
@@ -279,7 +313,7 @@ class FusedBatchNormGradKernel final : public LibraryKernel {
  private:
   int64_t rows_, channels_, lanes_;
   double eps_;
-  bool training_;
+  bool training_, gated_;
   ThreadPool* pool_;
   int chunks_;
   std::vector<double> partial_dy_, partial_dy_xhat_;        // [chunks_, lanes_] each
@@ -317,11 +351,12 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeFusedBatchNormKernel(const LibraryK
   // As the reference: blend only in training, with a factor other than 1 and moving statistics given.
   bool blend = training && factor != 1.0 && args.inputs[3].shape.num_elements() == channels &&
                args.inputs[4].shape.num_elements() == channels;
+  bool relu = args.node.op() == "_FusedBatchNormEx";
   if (args.inputs[0].dtype == DT_FLOAT)
     return std::unique_ptr<LibraryKernel>(
-        new FusedBatchNormKernel<float>(rows, channels, eps, factor, training, blend, args.pool));
+        new FusedBatchNormKernel<float>(rows, channels, eps, factor, training, blend, relu, args.pool));
   return std::unique_ptr<LibraryKernel>(
-      new FusedBatchNormKernel<double>(rows, channels, eps, factor, training, blend, args.pool));
+      new FusedBatchNormKernel<double>(rows, channels, eps, factor, training, blend, relu, args.pool));
 }
 
 StatusOr<std::unique_ptr<LibraryKernel>> MakeFusedBatchNormGradKernel(const LibraryKernelArgs& args) {
@@ -333,9 +368,13 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeFusedBatchNormGradKernel(const Libr
   }
   double eps = static_cast<double>(args.node.attr<float>("epsilon"));
   bool training = args.node.attr<bool>("is_training");
+  bool gated = args.node.op() == "_FusedBatchNormGradEx";
+  if (gated && args.inputs[7].shape.dims() != args.inputs[1].shape.dims()) return std::unique_ptr<LibraryKernel>();
   if (args.inputs[1].dtype == DT_FLOAT)
-    return std::unique_ptr<LibraryKernel>(new FusedBatchNormGradKernel<float>(rows, channels, eps, training, args.pool));
-  return std::unique_ptr<LibraryKernel>(new FusedBatchNormGradKernel<double>(rows, channels, eps, training, args.pool));
+    return std::unique_ptr<LibraryKernel>(
+        new FusedBatchNormGradKernel<float>(rows, channels, eps, training, gated, args.pool));
+  return std::unique_ptr<LibraryKernel>(
+      new FusedBatchNormGradKernel<double>(rows, channels, eps, training, gated, args.pool));
 }
 
 }  // namespace

@@ -7,11 +7,14 @@
 
 #include "passes/gradients.h"
 #include "tests/testing/op_testing.h"
+#include "tests/testing/pass_testing.h"
 
 namespace kiln {
 namespace {
 
 using testing::Eval;
+using testing::ExpectSameTensors;
+using testing::RunUnoptimized;
 using testing::ExpectValues;
 using testing::kGradTolerance;
 using testing::MaxGradientError;
@@ -104,6 +107,76 @@ TEST_F(BatchNormOpsTest, FusedAndCompositeBatchNormAgreeInValueAndGradient) {
     EXPECT_NEAR(c[i], f[i], 1e-12);
     EXPECT_NEAR(gc[i], gf[i], 1e-12);
   }
+}
+
+// Values of both signs around each channel's mean, so the ReLU keeps some and zeroes some.
+Tensor Wavy(const std::vector<int64_t>& dims, double phase, double shift = 0) {
+  std::vector<double> v(Shape(dims).num_elements());
+  for (size_t i = 0; i < v.size(); ++i) v[i] = shift + std::sin(0.7 * static_cast<double>(i) + phase) + 0.01 * (i % 5);
+  return Values(v, dims);
+}
+
+TEST_F(BatchNormOpsTest, FusedBatchNormExIsTheReluOfTheBatchNorm) {
+  // The fused op against the two ops it replaces, every output, in training and inference (run
+  // without graph passes, which would fuse the pair being compared against).
+  const std::vector<int64_t> dims = {3, 4, 5, 6};
+  auto x = placeholder(DT_FLOAT, Shape(dims), "x");
+  auto scale = constant(Wavy({6}, 1.0, 1.5));
+  auto offset = constant(Wavy({6}, 2.0));
+  auto mean = constant(Wavy({6}, 3.0));
+  auto variance = constant(Wavy({6}, 4.0, 1.5));
+  for (bool training : {true, false}) {
+    AttrMap attrs = {{"epsilon", 0.001f}, {"is_training", training}};
+    Output bn = MakeOp("FusedBatchNormV3", std::vector<Output>{x, scale, offset, mean, variance}, attrs);
+    attrs["activation_mode"] = std::string("Relu");
+    Output fused = MakeOp("_FusedBatchNormEx", std::vector<Output>{x, scale, offset, mean, variance}, attrs);
+    std::vector<Output> expected = {nn::relu(bn)}, actual = {fused};
+    for (int i = 1; i < 5; ++i) {
+      expected.push_back(Output(bn.node, i));
+      actual.push_back(Output(fused.node, i));
+    }
+    FeedDict feeds = {{x, Wavy(dims, 0.0)}};
+    ExpectSameTensors(RunUnoptimized(g, expected, feeds), RunUnoptimized(g, actual, feeds));
+  }
+}
+
+TEST_F(BatchNormOpsTest, FusedBatchNormGradExIsTheBatchNormGradientOfTheReluGradient) {
+  const std::vector<int64_t> dims = {2, 3, 4, 5};
+  auto dy = placeholder(DT_FLOAT, Shape(dims), "dy");
+  auto x = placeholder(DT_FLOAT, Shape(dims), "x");
+  auto scale = constant(Wavy({5}, 1.0, 1.5));
+  auto offset = constant(Wavy({5}, 2.0));
+  auto empty = constant(std::vector<float>{}, {0});
+  for (bool training : {true, false}) {
+    auto mean = training ? empty : constant(Wavy({5}, 3.0));
+    auto variance = training ? empty : constant(Wavy({5}, 4.0, 1.5));
+    AttrMap attrs = {{"epsilon", 0.001f}, {"is_training", training}, {"activation_mode", std::string("Relu")}};
+    Output y = MakeOp("_FusedBatchNormEx", std::vector<Output>{x, scale, offset, mean, variance}, attrs);
+    attrs.erase("activation_mode");
+    std::vector<Output> stats = {Output(y.node, 3), Output(y.node, 4), Output(y.node, 5)};
+    if (!training) stats = {mean, variance, Output(y.node, 5)};
+    Output grad = MakeOp("FusedBatchNormGradV3",
+                         std::vector<Output>{MakeOp("ReluGrad", {dy, y}, {}), x, scale, stats[0], stats[1], stats[2]}, attrs);
+    attrs["activation_mode"] = std::string("Relu");
+    Output fused = MakeOp("_FusedBatchNormGradEx",
+                          std::vector<Output>{dy, x, scale, stats[0], stats[1], stats[2], offset, y}, attrs);
+    FeedDict feeds = {{dy, Wavy(dims, 5.0)}, {x, Wavy(dims, 0.0)}};
+    std::vector<Output> expected, actual;
+    for (int i = 0; i < 3; ++i) {
+      expected.push_back(Output(grad.node, i));
+      actual.push_back(Output(fused.node, i));
+    }
+    ExpectSameTensors(RunUnoptimized(g, expected, feeds), RunUnoptimized(g, actual, feeds));
+  }
+}
+
+TEST_F(BatchNormOpsTest, FusedBatchNormExWithAnotherActivationIsABuildError) {
+  auto x = placeholder(DT_FLOAT, {1, 2, 2, 3}, "x");
+  auto c = constant(std::vector<float>{1, 1, 1}, {3});
+  MakeOp("_FusedBatchNormEx", {x, c, c, c, c}, {{"activation_mode", std::string("Elu")}}, "bn_elu");
+  EXPECT_NE(g.build_status().message().find("activation_mode Relu only, got Elu"), std::string::npos)
+      << g.build_status().message();
+  EXPECT_NE(g.build_status().message().find("bn_elu"), std::string::npos) << g.build_status().message();
 }
 
 TEST_F(BatchNormOpsTest, MomentsGiveMeanAndBiasedVariance) {

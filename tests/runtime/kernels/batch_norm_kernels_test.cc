@@ -39,7 +39,9 @@ class BatchNormKernelsTest : public testing::GraphTest {
 
   // FusedBatchNormV3 of a random x; in inference, or in training with factor != 1, the moving
   // mean and variance are fed, otherwise they are empty as tf.layers passes them in training.
-  void CheckForward(std::vector<int64_t> dims, bool training, DataType dtype, int threads, float factor = 1.0f) {
+  // `relu`: _FusedBatchNormEx, the batch norm with its ReLU.
+  void CheckForward(std::vector<int64_t> dims, bool training, DataType dtype, int threads, float factor = 1.0f,
+                    bool relu = false) {
     Graph graph;
     DefaultGraphGuard guard(graph);
     const int64_t c = dims[3];
@@ -50,9 +52,11 @@ class BatchNormKernelsTest : public testing::GraphTest {
     auto offset = placeholder(dtype, Shape({c}), "offset");
     auto mean = placeholder(dtype, Shape(stat_dims), "mean");
     auto variance = placeholder(dtype, Shape(stat_dims), "variance");
-    auto y = MakeOp("FusedBatchNormV3", {x, scale, offset, mean, variance},
-                    {{"epsilon", 0.001f}, {"is_training", training}, {"exponential_avg_factor", factor}});
-    SCOPED_TRACE("FusedBatchNormV3 of " + Describe(dims, training, threads) + " factor " + std::to_string(factor));
+    AttrMap attrs = {{"epsilon", 0.001f}, {"is_training", training}, {"exponential_avg_factor", factor}};
+    if (relu) attrs["activation_mode"] = std::string("Relu");
+    const std::string op = relu ? "_FusedBatchNormEx" : "FusedBatchNormV3";
+    auto y = MakeOp(op, {x, scale, offset, mean, variance}, attrs);
+    SCOPED_TRACE(op + " of " + Describe(dims, training, threads) + " factor " + std::to_string(factor));
     ASSERT_TRUE(LibraryKernelCovers(*y.node, threads));
     std::vector<Output> fetches;
     for (int i = 0; i < 6; ++i) fetches.push_back(Output(y.node, i));
@@ -67,7 +71,8 @@ class BatchNormKernelsTest : public testing::GraphTest {
 
   // FusedBatchNormGradV3 of random dy and x with a given mean and (biased) variance, as the reserve
   // spaces of a training forward pass or the moving statistics at inference carry them.
-  void CheckGrad(std::vector<int64_t> dims, bool training, DataType dtype, int threads) {
+  // `relu`: _FusedBatchNormGradEx, whose dy counts only where the fed activation y is positive.
+  void CheckGrad(std::vector<int64_t> dims, bool training, DataType dtype, int threads, bool relu = false) {
     Graph graph;
     DefaultGraphGuard guard(graph);
     const int64_t c = dims[3];
@@ -77,9 +82,17 @@ class BatchNormKernelsTest : public testing::GraphTest {
     auto mean = placeholder(dtype, Shape({c}), "mean");
     auto variance = placeholder(dtype, Shape({c}), "variance");
     auto reserve = constant(Tensor(dtype, {0}));
-    auto dx = MakeOp("FusedBatchNormGradV3", {dy, x, scale, mean, variance, reserve},
-                     {{"epsilon", 0.001f}, {"is_training", training}});
-    SCOPED_TRACE("FusedBatchNormGradV3 of " + Describe(dims, training, threads));
+    auto y = placeholder(dtype, Shape(dims), "y");
+    AttrMap attrs = {{"epsilon", 0.001f}, {"is_training", training}};
+    std::vector<Output> inputs = {dy, x, scale, mean, variance, reserve};
+    if (relu) {
+      attrs["activation_mode"] = std::string("Relu");
+      inputs.push_back(scale);  // the offset, which the kernels do not read
+      inputs.push_back(y);
+    }
+    const std::string op = relu ? "_FusedBatchNormGradEx" : "FusedBatchNormGradV3";
+    auto dx = MakeOp(op, inputs, attrs);
+    SCOPED_TRACE(op + " of " + Describe(dims, training, threads));
     ASSERT_TRUE(LibraryKernelCovers(*dx.node, threads));
     std::vector<Output> fetches;
     for (int i = 0; i < 5; ++i) fetches.push_back(Output(dx.node, i));
@@ -88,7 +101,8 @@ class BatchNormKernelsTest : public testing::GraphTest {
                                    {x, Random(dims, dtype, -0.75, 1.25)},
                                    {scale, Random({c}, dtype, 0.5, 1.5)},
                                    {mean, Random({c}, dtype, 0.0, 0.5)},
-                                   {variance, Random({c}, dtype, 0.25, 0.5)}},
+                                   {variance, Random({c}, dtype, 0.25, 0.5)},
+                                   {y, Random(dims, dtype, -1.0, 1.0)}},
                                   threads, Tolerance(dtype));
   }
 
@@ -123,6 +137,17 @@ TEST_F(BatchNormKernelsTest, GradMatchesReferenceInTrainingAndInference) {
       CheckGrad({8, 16, 16, 32}, training, dtype, 4);
       CheckGrad({5, 31, 29, 19}, training, dtype, 3);
       CheckGrad({2, 3, 5, 7}, training, dtype, 2);
+    }
+  }
+}
+
+TEST_F(BatchNormKernelsTest, WithReluForwardAndGradMatchReference) {
+  for (DataType dtype : {DT_FLOAT, DT_DOUBLE}) {
+    for (bool training : {true, false}) {
+      CheckForward({8, 16, 16, 32}, training, dtype, 4, 1.0f, true);
+      CheckForward({5, 9, 7, 4}, training, dtype, 3, 1.0f, true);  // conv_bn's first layer's 4 channels
+      CheckGrad({8, 16, 16, 32}, training, dtype, 4, true);
+      CheckGrad({5, 9, 7, 4}, training, dtype, 3, true);
     }
   }
 }
