@@ -4,10 +4,11 @@
 // format). The JIT (jit.h) loads an object instead of compiling when the key matches, so a second
 // run of the same graph on the same machine skips LLVM's optimizer and backend.
 //
-// Files are written atomically (temp file, fsync, rename), so concurrent processes and crashes
-// leave either a complete object or none. What is read back is checked before the JIT sees it
-// (size cap, ELF magic; the JIT then parses it and looks for the kernel's symbol), and anything
-// unusable counts as a miss and is overwritten by the next compile.
+// Files are written through a temp file and a rename, so concurrent processes never see half an
+// object; they are not fsynced (that was most of a cold compile's time), so each carries a SHA-256
+// checksum of its object, and what a crash left torn fails it. What is read back is checked before
+// the JIT sees it (size cap, checksum, ELF magic; the JIT then parses it and looks for the kernel's
+// symbol), and anything unusable counts as a miss and is overwritten by the next compile.
 #pragma once
 
 #include <optional>
@@ -23,7 +24,7 @@ class KernelCache {
   static StatusOr<KernelCache> Open(const std::string& dir);
 
   // The object stored under `key`, or nullopt when there is none or it is not a plausible object
-  // file (empty, over 64 MiB, no ELF magic).
+  // file (empty, over 64 MiB, checksum wrong, no ELF magic).
   std::optional<std::string> Load(const std::string& key) const;
   // Stores `object` under `key`, replacing any previous file.
   Status Store(const std::string& key, const std::string& object) const;

@@ -405,7 +405,7 @@ Status ReadGraphDefFile(const std::string& path, proto::GraphDef* gd) {
   return InvalidArgument(path + ": not a GraphDef (neither binary protobuf nor text format)");
 }
 
-Status WriteFileAtomically(const std::string& path, const std::string& contents) {
+Status WriteFileAtomically(const std::string& path, const std::string& contents, bool durable) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return FailedPrecondition("cannot write " + path + ": " + std::strerror(errno));
@@ -421,7 +421,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
     }
     done += static_cast<size_t>(w);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((durable && ::fsync(fd) != 0) || ::close(fd) != 0) {
     ::unlink(tmp.c_str());
     return DataLoss("writing " + path + ": " + std::strerror(errno));
   }

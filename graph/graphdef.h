@@ -33,8 +33,10 @@ std::string SerializeDeterministic(const proto::GraphDef& graph_def);
 StatusOr<std::unique_ptr<Graph>> LoadGraph(const std::string& path);
 Status SaveGraph(const Graph& graph, const std::string& path);
 
-// Writes `contents` to `path` through a temp file + fsync + rename.
-Status WriteFileAtomically(const std::string& path, const std::string& contents);
+// Writes `contents` to `path` through a temp file + fsync + rename. What a user saved (graphs,
+// checkpoints) is synced; a cache whose entries check themselves when read may pass
+// `durable = false` and skip the fsync, which costs milliseconds per file on some disks.
+Status WriteFileAtomically(const std::string& path, const std::string& contents, bool durable = true);
 Status ReadFileToString(const std::string& path, std::string* contents);
 
 bool IsTextFormatPath(const std::string& path);

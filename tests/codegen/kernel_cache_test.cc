@@ -12,6 +12,7 @@
 
 #include "codegen/elementwise_kernel.h"
 #include "codegen/jit.h"
+#include "graph/graphdef.h"
 #include "tests/codegen/elementwise_test_util.h"
 
 namespace kiln::codegen {
@@ -135,6 +136,25 @@ TEST_F(KernelCacheTest, LoadRejectsWhatIsNotAnObjectFile) {
   EXPECT_FALSE(cache->Load("text").has_value());
   ASSERT_TRUE(cache->Store("elf", std::string("\x7f" "ELF rest")).ok());
   EXPECT_EQ(cache->Load("elf").value_or(""), std::string("\x7f" "ELF rest"));
+}
+
+TEST_F(KernelCacheTest, ObjectWhoseChecksumFailsIsAMiss) {
+  // Entries are not synced to disk: a crash can leave one torn, which its checksum tells.
+  StatusOr<KernelCache> cache = KernelCache::Open(dir_);
+  ASSERT_TRUE(cache.ok()) << cache.status().ToString();
+  const std::string object = std::string("\x7f" "ELF") + std::string(200, 'x');
+  ASSERT_TRUE(cache->Store("k", object).ok());
+  ASSERT_EQ(cache->Load("k").value_or(""), object);
+  std::string file;
+  ASSERT_TRUE(ReadFileToString(cache->PathFor("k"), &file).ok());
+  for (size_t cut : {file.size() - 1, file.size() / 2, size_t{4}}) {
+    std::ofstream(cache->PathFor("k"), std::ios::binary | std::ios::trunc) << file.substr(0, cut);
+    EXPECT_FALSE(cache->Load("k").has_value()) << "cut at " << cut;
+  }
+  std::string flipped = file;
+  flipped[100] ^= 1;  // one bit of the object
+  std::ofstream(cache->PathFor("k"), std::ios::binary | std::ios::trunc) << flipped;
+  EXPECT_FALSE(cache->Load("k").has_value());
 }
 
 }  // namespace
