@@ -126,7 +126,7 @@ int Run(bool quick) {
     std::vector<void*> buffers;
     for (const Tensor& v : values) buffers.push_back(v.raw_data());
     buffers.push_back(y.raw_data());
-    int64_t sizes[] = {0, k->num_elements};
+    int64_t sizes[] = {0, k->num_elements, k->range_size};
     auto jitted = [&] { k->fn(nullptr, buffers.data(), sizes); };
     bytes += y.num_bytes();
     const double t_ref = MedianSeconds(reference, quick), t_jit = MedianSeconds(jitted, quick);

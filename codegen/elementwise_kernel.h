@@ -6,7 +6,7 @@
 //
 //   CompiledElementwise k = *CompileElementwise(jit, cluster);
 //   void* buffers[] = {in_0, ..., in_{N-1}, out_0, ..., out_{M-1}};  // whole tensors, not offset
-//   int64_t sizes[] = {begin, end};  // a part of [0, k.range_size)
+//   int64_t sizes[] = {begin, end, k.range_size};  // a part of [0, k.range_size), and that size
 //   k.fn(/*closure=*/nullptr, buffers, sizes);                         // returns 0
 //
 // The range indexes the flattened (row-major) iteration space: elements for a plain elementwise
@@ -15,7 +15,8 @@
 // outputs of its range and touches nothing else, so the runtime splits [0, k.range_size) over its
 // threads (ParallelFor) and calls the kernel once per chunk: chunks may be any size and need no
 // alignment (each call handles its partial rows and vector tails). The range is clamped to
-// [0, range_size); an empty range does nothing. k.range_unit_elements says how many elements one
+// [0, sizes[2]), which must be k.range_size (a flat kernel serves clusters of any length, so it
+// takes its size from the caller); an empty range does nothing. k.range_unit_elements says how many elements one
 // unit of the range stands for (1, or the row length), for choosing chunk sizes.
 //
 // Buffers: element alignment suffices (Kiln's 64-byte alignment is faster). Input i holds

@@ -44,7 +44,7 @@ StatusOr<std::unique_ptr<FusedStep>> CompileFusedStep(codegen::Jit& jit, const F
 extern "C" int32_t RunFusedStep(const void* closure, void* const* buffers, const int64_t*) {
   const FusedStep& step = *static_cast<const FusedStep*>(closure);
   auto run = [&](int64_t begin, int64_t end) {
-    const int64_t range[2] = {begin, end};
+    const int64_t range[3] = {begin, end, step.range_size};
     step.kernel(nullptr, buffers, range);
   };
   if (step.pool && step.range_size >= 2 * step.min_grain) {

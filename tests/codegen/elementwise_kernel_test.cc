@@ -134,14 +134,43 @@ TEST(ElementwiseKernelTest, RangesAreClampedAndEmptyRangesWriteNothing) {
   std::vector<float> x(35, 1), a(7, 2), b(1, 0.5f), y(40, -7);
   void* buffers[] = {x.data(), a.data(), b.data(), y.data()};
   for (auto [begin, end] : std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {5, 5}, {9, 3}, {-10, -1}, {35, 99}}) {
-    int64_t sizes[] = {begin, end};
+    int64_t sizes[] = {begin, end, k.range_size};
     ASSERT_EQ(k.fn(nullptr, buffers, sizes), 0);
   }
   EXPECT_EQ(y, std::vector<float>(40, -7));
-  int64_t sizes[] = {-100, 1000};
+  int64_t sizes[] = {-100, 1000, k.range_size};
   ASSERT_EQ(k.fn(nullptr, buffers, sizes), 0);
   EXPECT_EQ(std::vector<float>(y.begin(), y.begin() + 35), std::vector<float>(35, 2.5f));
   EXPECT_EQ(std::vector<float>(y.begin() + 35, y.end()), std::vector<float>(5, -7));
+}
+
+TEST(ElementwiseKernelTest, FlatClustersOfAnyLengthShareOneKernel) {
+  // A flat loop's code does not depend on its length (the caller passes it): the batch-norm layers
+  // of different widths reuse one kernel. A broadcast over rows does depend on the row length.
+  auto jit = MakeJit();
+  ASSERT_NE(jit, nullptr);
+  CompiledElementwise a = CompileOrFail(*jit, {"flat", AffineRelu(DT_FLOAT), {256}, {{256}, {}, {}}});
+  CompiledElementwise b = CompileOrFail(*jit, {"flat", AffineRelu(DT_FLOAT), {16, 3}, {{16, 3}, {1}, {}}});
+  EXPECT_EQ(a.fn, b.fn);
+  EXPECT_EQ(a.range_size, 256);
+  EXPECT_EQ(b.range_size, 48);
+  EXPECT_EQ(jit->stats().compiled, 1);
+  CompiledElementwise c = CompileOrFail(*jit, {"flat", AffineRelu(DT_FLOAT), {16}, {{16}, {16}, {}}});
+  EXPECT_NE(c.fn, a.fn) << "a contiguous input where the others broadcast one element";
+  CompiledElementwise rows5 = CompileOrFail(*jit, {"rows", AffineRelu(DT_FLOAT), {4, 5}, {{4, 5}, {5}, {}}});
+  CompiledElementwise rows7 = CompileOrFail(*jit, {"rows", AffineRelu(DT_FLOAT), {4, 7}, {{4, 7}, {7}, {}}});
+  EXPECT_NE(rows5.fn, rows7.fn);
+  // The shared kernel computes each length in full and stops at it.
+  for (const CompiledElementwise* k : {&a, &b}) {
+    std::vector<float> x(300, -1), y(300, 9);
+    for (int64_t i = 0; i < k->range_size; ++i) x[i] = static_cast<float>(i) - 10;
+    float scale = 2, shift = 1;
+    void* buffers[] = {x.data(), &scale, &shift, y.data()};
+    int64_t sizes[] = {0, 1000, k->range_size};
+    ASSERT_EQ(k->fn(nullptr, buffers, sizes), 0);
+    for (int64_t i = 0; i < k->range_size; ++i) ASSERT_EQ(y[i], AffineReluReference(x[i], scale, shift)) << i;
+    for (size_t i = k->range_size; i < y.size(); ++i) ASSERT_EQ(y[i], 9) << i;
+  }
 }
 
 TEST(ElementwiseKernelTest, OutputMayOverwriteItsInput) {
@@ -157,7 +186,7 @@ TEST(ElementwiseKernelTest, OutputMayOverwriteItsInput) {
     want[i] = AffineReluReference(x[i], a, c);
   }
   void* buffers[] = {x.data(), &a, &c, x.data()};
-  int64_t sizes[] = {0, 1003};
+  int64_t sizes[] = {0, 1003, k.range_size};
   ASSERT_EQ(k.fn(nullptr, buffers, sizes), 0);
   EXPECT_EQ(std::memcmp(x.data(), want.data(), x.size() * sizeof(double)), 0);
 }

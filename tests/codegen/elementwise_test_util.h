@@ -59,7 +59,7 @@ inline std::vector<Tensor> RunKernel(const CompiledElementwise& k, const Element
   cuts.insert(cuts.end(), splits.begin(), splits.end());
   cuts.push_back(k.range_size);
   for (size_t c = 0; c + 1 < cuts.size(); ++c) {
-    int64_t sizes[] = {cuts[c], cuts[c + 1]};
+    int64_t sizes[] = {cuts[c], cuts[c + 1], k.range_size};
     EXPECT_EQ(k.fn(nullptr, buffers.data(), sizes), 0);
   }
   return outputs;

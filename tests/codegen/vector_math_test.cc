@@ -95,7 +95,7 @@ void Measure(const CompiledElementwise& k, Function f, const std::vector<T>& xs,
   for (size_t start = 0; start < xs.size(); start += kChunk) {
     const int64_t n = std::min<int64_t>(kChunk, static_cast<int64_t>(xs.size() - start));
     void* buffers[] = {const_cast<T*>(xs.data() + start), ys.data()};
-    int64_t sizes[] = {0, n};
+    int64_t sizes[] = {0, n, k.range_size};
     ASSERT_EQ(k.fn(nullptr, buffers, sizes), 0);
     for (int64_t i = 0; i < n; ++i) {
       const T x = xs[start + i];
@@ -254,7 +254,7 @@ TEST(VectorMathTest, SpecialValuesAreLibmsExactly) {
     ASSERT_NE(k.fn, nullptr);
     std::vector<float> ys(xs.size());
     void* buffers[] = {const_cast<float*>(xs.data()), ys.data()};
-    int64_t sizes[] = {0, static_cast<int64_t>(xs.size())};
+    int64_t sizes[] = {0, static_cast<int64_t>(xs.size()), k.range_size};
     ASSERT_EQ(k.fn(nullptr, buffers, sizes), 0);
     for (size_t i = 0; i < xs.size(); ++i) {
       if (std::isnan(c.want[i])) {
