@@ -4,7 +4,7 @@
 // without the noise of a whole training step on a shared 2-vCPU machine. Results go in
 // bench/README.md.
 //
-//   build/bench/direct_conv_bench [--quick]
+//   build/bench/direct_conv_bench [--quick] [LAYER...]   (LAYER: a prefix of the names below)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -40,7 +40,7 @@ std::vector<float> Random(int64_t n, std::mt19937* rng) {
   return v;
 }
 
-int Run(bool quick) {
+int Run(bool quick, const std::vector<std::string>& only) {
   if (!direct_conv::Available()) {
     std::printf("no AVX2+FMA on this host: the direct kernels do not run\n");
     return 0;
@@ -60,6 +60,11 @@ int Run(bool quick) {
   std::mt19937 rng(1);
   std::printf("%-20s %10s %10s %10s   (GFLOP/s, 1 thread)\n", "layer", "forward", "input_grad", "filter_grad");
   for (const Layer& layer : layers) {
+    if (!only.empty() && std::none_of(only.begin(), only.end(), [&](const std::string& prefix) {
+          return std::string(layer.name).rfind(prefix, 0) == 0;
+        })) {
+      continue;
+    }
     auto dims = MakeConvDims(layer.input, layer.filter, {1, layer.stride, layer.stride, 1}, layer.padding);
     if (!dims.ok()) return 1;
     const ConvDims d = *dims;
@@ -100,6 +105,14 @@ int Run(bool quick) {
 }  // namespace kiln
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  return kiln::Run(quick);
+  bool quick = false;
+  std::vector<std::string> only;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else {
+      only.push_back(argv[i]);
+    }
+  }
+  return kiln::Run(quick, only);
 }

@@ -282,8 +282,145 @@ void FilterGradientChannels(const ConvDims& d, const float* padded, const float*
 
 }  // namespace
 
+// The planar kernel (direct_conv.h): output row `oy` of image b, in blocks of 16 pixels (two
+// vectors) x 4 output channels. `planes` holds the image channel by channel, row iy + pad_h, column
+// ix + pad_w of channel c at c * plane + (iy + pad_h) * row_length + ix + pad_w, zeros around.
+// Pixels past the row's end compute on the padding and are not stored. KW: the kernel width, so
+// that a kernel row's taps unroll (with one input channel they are all there is per kernel row).
+template <int KW>
+void PlanarForwardRow(const ConvDims& d, const float* planes, int64_t oy, const float* packed, float* out,
+                      const Epilogue& epilogue, const float* gate) {
+  const int64_t row_length = PlanarRowLength(d), plane = ((d.oh - 1) * d.sh + d.kh) * row_length;
+  const int64_t group_size = d.kh * KW * d.c * kMaxChannels;
+  for (int64_t co = 0; co < d.o; co += 4) {
+    const int64_t g = co / kMaxChannels, in_group = co % kMaxChannels;
+    const int64_t width = PackedWidth(Min(kMaxChannels, d.o - g * kMaxChannels));
+    const float* w_group = packed + g * group_size + in_group;  // + ((ky * KW + kx) * C + c) * width + q
+    const int64_t channels = Min(4, d.o - co);
+    for (int64_t ox0 = 0; ox0 < d.ow; ox0 += 16) {
+      __m256 acc[2][4];
+#pragma GCC unroll 8
+      for (int p = 0; p < 2; ++p) {
+#pragma GCC unroll 8
+        for (int q = 0; q < 4; ++q) acc[p][q] = _mm256_setzero_ps();
+      }
+      for (int64_t c = 0; c < d.c; ++c) {
+        for (int64_t ky = 0; ky < d.kh; ++ky) {
+          const float* x = planes + c * plane + (oy * d.sh + ky) * row_length + ox0;
+          const float* w = w_group + (ky * KW * d.c + c) * width;
+#pragma GCC unroll 8
+          for (int kx = 0; kx < KW; ++kx) {
+            const __m256 x0 = _mm256_loadu_ps(x + kx), x1 = _mm256_loadu_ps(x + kx + 8);
+            const float* wk = w + kx * d.c * width;
+#pragma GCC unroll 8
+            for (int q = 0; q < 4; ++q) {
+              const __m256 wq = _mm256_broadcast_ss(wk + q);
+              acc[0][q] = _mm256_fmadd_ps(x0, wq, acc[0][q]);
+              acc[1][q] = _mm256_fmadd_ps(x1, wq, acc[1][q]);
+            }
+          }
+        }
+      }
+      // Back to NHWC: each 4 x 4 quarter of a block transposes to 4 pixels of 4 channels.
+#pragma GCC unroll 8
+      for (int quarter = 0; quarter < 4; ++quarter) {
+        const int p = quarter / 2;
+        __m128 v[4];
+#pragma GCC unroll 8
+        for (int q = 0; q < 4; ++q) {
+          v[q] = quarter % 2 == 0 ? _mm256_castps256_ps128(acc[p][q]) : _mm256_extractf128_ps(acc[p][q], 1);
+        }
+        _MM_TRANSPOSE4_PS(v[0], v[1], v[2], v[3]);
+#pragma GCC unroll 8
+        for (int k = 0; k < 4; ++k) {
+          const int64_t ox = ox0 + 4 * quarter + k;
+          if (ox >= d.ow) break;
+          float* dst = out + ox * d.o + co;
+          if (channels == 4) {
+            __m128 y = v[k];
+            if (epilogue.bias) y = _mm_add_ps(y, _mm_loadu_ps(epilogue.bias + co));
+            if (epilogue.relu) y = _mm_max_ps(_mm_setzero_ps(), y);  // a NaN sum stays NaN
+            if (gate) y = _mm_and_ps(y, _mm_cmpgt_ps(_mm_loadu_ps(gate + ox * d.o + co), _mm_setzero_ps()));
+            _mm_storeu_ps(dst, y);
+          } else {
+            alignas(16) float lanes[4];
+            _mm_store_ps(lanes, v[k]);
+            for (int64_t q = 0; q < channels; ++q) {
+              float y = lanes[q];
+              if (epilogue.bias) y += epilogue.bias[co + q];
+              if (epilogue.relu) y = y < 0.0f ? 0.0f : y;
+              if (gate && !(gate[ox * d.o + co + q] > 0.0f)) y = 0.0f;
+              dst[q] = y;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Input row `src` (w pixels of C channels) into the channel planes at `dst` (channel c at
+// dst + c * plane): 8 pixels x 8 channels at a time as an 8 x 8 transpose in registers when C is a
+// multiple of 8, else element by element.
+void ToPlanes(const float* src, int64_t w, int64_t C, float* dst, int64_t plane) {
+  if (C == 1) return CopyFloats(dst, src, w);
+  int64_t ix = 0;
+  if (C % 8 == 0) {
+    for (; ix + 8 <= w; ix += 8) {
+      for (int64_t c0 = 0; c0 < C; c0 += 8) {
+        __m256 r[8];
+        for (int k = 0; k < 8; ++k) r[k] = _mm256_loadu_ps(src + (ix + k) * C + c0);
+        // The usual three rounds: unpack pairs, shuffle quads, swap 128-bit halves.
+        __m256 t[8];
+        for (int k = 0; k < 8; k += 2) {
+          t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
+          t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
+        }
+        __m256 u[8];
+        for (int k = 0; k < 8; k += 4) {
+          u[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
+          u[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xEE);
+          u[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
+          u[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xEE);
+        }
+        for (int k = 0; k < 4; ++k) {
+          _mm256_storeu_ps(dst + (c0 + k) * plane + ix, _mm256_permute2f128_ps(u[k], u[k + 4], 0x20));
+          _mm256_storeu_ps(dst + (c0 + k + 4) * plane + ix, _mm256_permute2f128_ps(u[k], u[k + 4], 0x31));
+        }
+      }
+    }
+  }
+  for (; ix < w; ++ix) {
+    for (int64_t c = 0; c < C; ++c) dst[c * plane + ix] = src[ix * C + c];
+  }
+}
+
+// Rows [r0, r1) through the planar kernel: each image's input rows are laid out as channel planes
+// once, as the first output row that reads them comes up.
+void PlanarForward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output,
+                   int64_t r0, int64_t r1, const Epilogue& epilogue) {
+  const int64_t row_length = PlanarRowLength(d), plane = ((d.oh - 1) * d.sh + d.kh) * row_length;
+  int64_t image = -1, next_iy = 0;  // rows [.., next_iy) of `image` are laid out
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t b = r / d.oh, oy = r % d.oh;
+    if (b != image) image = b, next_iy = Max(0, oy * d.sh - d.pad_h);
+    for (const int64_t last_iy = Min(d.h, oy * d.sh - d.pad_h + d.kh); next_iy < last_iy; ++next_iy) {
+      ToPlanes(input + (b * d.h + next_iy) * d.w * d.c, d.w, d.c,
+               scratch + (next_iy + d.pad_h) * row_length + d.pad_w, plane);
+    }
+    const float* gate = epilogue.gate ? epilogue.gate + r * d.ow * d.o : nullptr;
+    float* out = output + r * d.ow * d.o;
+    switch (d.kw) {
+      case 3: PlanarForwardRow<3>(d, scratch, oy, packed, out, epilogue, gate); break;
+      case 5: PlanarForwardRow<5>(d, scratch, oy, packed, out, epilogue, gate); break;
+      default: PlanarForwardRow<1>(d, scratch, oy, packed, out, epilogue, gate); break;
+    }
+  }
+}
+
 void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
              int64_t r1, const Epilogue& epilogue) {
+  if (UsePlanarForward(d)) return PlanarForward(d, input, packed, scratch, output, r0, r1, epilogue);
   const RowSource source(d, scratch);
   const float* rows[kMaxKernelHeight];
   const int64_t group_size = d.kh * d.kw * d.c * kMaxChannels;  // packed floats of one full group

@@ -86,6 +86,22 @@ TEST_F(LibraryKernelsTest, DirectConvolutionMatchesReferenceOnEdgeGeometries) {
   CheckConv({2, 10, 12, 8}, {3, 3, 8, 6}, 2, "VALID", DT_FLOAT, 2);
 }
 
+TEST_F(LibraryKernelsTest, PlanarConvolutionsMatchReference) {
+  // Forward convolutions (and stride-1 input gradients) with at most 4 output channels take the
+  // planar kernel: rows of 16-pixel blocks with a partial last block (widths 19, 33, 7), a partial
+  // channel group (3), kernel widths 1, 3 and 5, channel planes transposed 8 x 8 (8 and 16 channels,
+  // the input gradient's dy) or one by one (3, 5), and strides down the height only.
+  CheckConv({2, 9, 19, 1}, {3, 3, 1, 4}, 1, "SAME", DT_FLOAT, 2);    // conv_bn's first layer
+  CheckConv({2, 6, 33, 4}, {3, 3, 4, 8}, 1, "SAME", DT_FLOAT, 2);    // its input gradient: 8 -> 4
+  CheckConv({1, 7, 21, 4}, {5, 5, 4, 16}, 1, "VALID", DT_FLOAT, 2);  // 16 -> 4
+  CheckConv({2, 5, 7, 5}, {1, 1, 5, 3}, 1, "SAME", DT_FLOAT, 3);
+  CheckConv({1, 8, 18, 3}, {5, 5, 3, 2}, 1, "SAME", DT_FLOAT, 2);
+  auto x = placeholder(float32, {2, 9, 20, 2}, "xs");
+  auto w = placeholder(float32, {3, 3, 2, 4}, "ws");
+  auto y = nn::conv2d(x, w, {1, 2, 1, 1}, "SAME");
+  ExpectSameAsReference(g, {y}, {{x, Random({2, 9, 20, 2})}, {w, Random({3, 3, 2, 4})}}, 2, 2e-5);
+}
+
 TEST_F(LibraryKernelsTest, WideFloatConvolutionsRunInChannelGroupsAndMatchReference) {
   // The direct forward kernel takes more than 32 output channels in groups of 32 (the last one
   // partial); the filter gradient of such layers goes through im2col.
@@ -122,6 +138,8 @@ TEST_F(LibraryKernelsTest, FusedConvolutionEpiloguesMatchReference) {
   // Bias and ReLU applied in the direct kernel's registers (float, 1-2 groups, partial vectors), after
   // each im2col panel (double) and after a pointwise product; a NaN input must come out NaN.
   for (const FusedCase& c : {FusedCase{{2, 9, 7, 3}, {3, 3, 3, 5}, 1, "SAME", DT_FLOAT},
+                             FusedCase{{2, 6, 21, 1}, {3, 3, 1, 4}, 1, "SAME", DT_FLOAT},  // planar
+                             FusedCase{{2, 5, 9, 2}, {3, 3, 2, 3}, 1, "SAME", DT_FLOAT},   // planar, 3 channels
                              FusedCase{{2, 8, 8, 4}, {3, 3, 4, 44}, 2, "VALID", DT_FLOAT},
                              FusedCase{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
                              FusedCase{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
@@ -147,6 +165,7 @@ TEST_F(LibraryKernelsTest, FusedInputGradientsWithReluGradMatchReference) {
   // pointwise). Features hold zeros, negatives and a NaN (all masked to 0); a NaN gradient where the
   // feature is positive stays NaN.
   for (const FusedCase& c : {FusedCase{{2, 9, 7, 4}, {3, 3, 4, 6}, 1, "SAME", DT_FLOAT},
+                             FusedCase{{2, 5, 19, 4}, {3, 3, 4, 8}, 1, "SAME", DT_FLOAT},  // planar, dy 8 x 8
                              FusedCase{{2, 8, 8, 40}, {3, 3, 40, 5}, 1, "VALID", DT_FLOAT},
                              FusedCase{{2, 8, 8, 3}, {3, 3, 3, 4}, 2, "SAME", DT_FLOAT},
                              FusedCase{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
