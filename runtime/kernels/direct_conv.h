@@ -101,15 +101,12 @@ void Forward(const ConvDims& d, const float* input, const float* packed, float* 
 inline bool TapsInLanes(const ConvDims& d) { return d.kw * d.c >= 16; }
 inline bool FilterGradientAvailable(const ConvDims& d) { return TapsInLanes(d) || d.o <= kMaxChannels; }
 
-// Scratch and partial sums. With taps in the lanes the image is laid out padded, PaddedImageRows
-// rows of PaddedRowLength floats (from input row -pad_h, column -pad_w), plus slack for the last
-// vectors' overreach, and the partial holds dw transposed, [co][ky][kx * c + ci] with rows of
-// PartialRowStride floats. Otherwise there is no scratch, and the partial is
-// [ky][kx][ci][0:PackedWidth(o)].
+// Scratch and partial sums. Either way the image is laid out padded, PaddedImageRows rows of
+// PaddedRowLength floats (from input row -pad_h, column -pad_w), plus slack for the last vectors'
+// overreach. With taps in the lanes the partial holds dw transposed, [co][ky][kx * c + ci] with
+// rows of PartialRowStride floats; otherwise it is [ky][kx][ci][0:PackedWidth(o)].
 inline int64_t PaddedImageRows(const ConvDims& d) { return (d.oh - 1) * d.sh + d.kh; }
-inline int64_t FilterGradientScratchSize(const ConvDims& d) {
-  return TapsInLanes(d) ? PaddedImageRows(d) * PaddedRowLength(d) + 32 : 0;
-}
+inline int64_t FilterGradientScratchSize(const ConvDims& d) { return PaddedImageRows(d) * PaddedRowLength(d) + 32; }
 inline int64_t PartialRowStride(const ConvDims& d) { return PackedWidth(d.kw * d.c); }
 inline int64_t FilterGradientPartialSize(const ConvDims& d) {
   return TapsInLanes(d) ? d.o * d.kh * PartialRowStride(d) : d.patch_size() * PackedWidth(d.o);

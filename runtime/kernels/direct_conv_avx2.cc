@@ -15,9 +15,6 @@ namespace {
 
 inline int64_t Min(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t Max(int64_t a, int64_t b) { return a > b ? a : b; }
-// Floor and ceiling of a / b for b > 0 and any sign of a.
-inline int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-inline int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 
 // Lanes [0, n) of a vector of 8 set, for the last, partial vector of a channel row.
 inline __m256i LaneMask(int64_t n) {
@@ -146,82 +143,68 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
 }
 
 // The filter gradient with output channels in the lanes, for layers whose kernel rows are short
-// runs (kw * C < 16, as first layers with one input channel): with og <= 8V output channels and
-// partial rows `width` floats apart, partial[tap][ci0 .. ci0+CB][0:8V] += sum over the tap's in-image
-// pixels of image b of x[pixel + tap, ci] * dy[pixel, 0:og], with CB input channels x V vectors in registers, U times
-// over: with few channels, U pixels in flight on separate accumulators keep the FMAs from waiting
-// on each other's results (one chain per accumulator ran at the FMA latency, not its throughput).
-template <int V, int CB, int U>
-void FilterGradientBlock(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t width,
-                         int64_t og, int64_t b, int64_t ky, int64_t kx, int64_t ci0) {
-  const int64_t C = d.c, last = og - 8 * (V - 1);
+// runs (kw * C < 16, as first layers with one input channel): over the padded image (so every tap
+// covers every output pixel), for kernel row ky and the CB run elements j0 .. j0 + CB - 1 (element
+// j = kx * C + ci, consecutive in a padded row), with og <= 8V output channels:
+//   partial[ky * run + j][0:8V] += sum over pixels of padded[oy * sh + ky][ox * sw * C + j] * dy[pixel, 0:og].
+// Per pixel: V loads of dy, CB broadcasts, CB * V FMAs. Blocking the run rather than taking one tap
+// at a time (which loaded dy V times per V FMAs, bound by loads) is what makes the 5x5 first layers
+// of cnn_tutorial and convnet3 fast.
+template <int V, int CB>
+void FilterGradientRunBlock(const ConvDims& d, const float* padded, const float* dy, float* partial, int64_t width,
+                            int64_t og, int64_t b, int64_t ky, int64_t j0) {
+  const int64_t row_length = PaddedRowLength(d), step = d.sw * d.c, last = og - 8 * (V - 1);
   const __m256i last_mask = LaneMask(last);
-  // Output pixels whose tap (ky, kx) lands inside the image.
-  const int64_t oy0 = Max(0, CeilDiv(d.pad_h - ky, d.sh)), oy1 = Min(d.oh, FloorDiv(d.h - 1 + d.pad_h - ky, d.sh) + 1);
-  const int64_t ox0 = Max(0, CeilDiv(d.pad_w - kx, d.sw)), ox1 = Min(d.ow, FloorDiv(d.w - 1 + d.pad_w - kx, d.sw) + 1);
-  __m256 acc[U][CB][V];
-  #pragma GCC unroll 16
-  for (int u = 0; u < U; ++u) {
-    #pragma GCC unroll 16
-    for (int j = 0; j < CB; ++j) {
-      #pragma GCC unroll 16
-      for (int v = 0; v < V; ++v) acc[u][j][v] = _mm256_setzero_ps();
-    }
-  }
-  // Adds pixel (x, g) into accumulator set u.
-  auto add_pixel = [&](int u, const float* x, const float* g) __attribute__((always_inline)) {
-    __m256 gv[V];
-    #pragma GCC unroll 16
-    for (int v = 0; v + 1 < V; ++v) gv[v] = _mm256_loadu_ps(g + 8 * v);
-    gv[V - 1] = last == 8 ? _mm256_loadu_ps(g + 8 * (V - 1)) : _mm256_maskload_ps(g + 8 * (V - 1), last_mask);
-    #pragma GCC unroll 16
-    for (int j = 0; j < CB; ++j) {
-      __m256 xb = _mm256_broadcast_ss(x + j);
-      #pragma GCC unroll 16
-      for (int v = 0; v < V; ++v) acc[u][j][v] = _mm256_fmadd_ps(xb, gv[v], acc[u][j][v]);
-    }
-  };
-  const int64_t x_step = d.sw * C;
-  for (int64_t oy = oy0; oy < oy1; ++oy) {
-    const float* x = input + ((b * d.h + oy * d.sh - d.pad_h + ky) * d.w + ox0 * d.sw - d.pad_w + kx) * C + ci0;
-    const float* g = dy + ((b * d.oh + oy) * d.ow + ox0) * d.o;
-    int64_t ox = ox0;
-    for (; ox + U <= ox1; ox += U, x += U * x_step, g += U * d.o) {
-      #pragma GCC unroll 16
-      for (int u = 0; u < U; ++u) add_pixel(u, x + u * x_step, g + u * d.o);
-    }
-    for (; ox < ox1; ++ox, x += x_step, g += d.o) add_pixel(0, x, g);
-  }
-  float* out = partial + ((ky * d.kw + kx) * C + ci0) * width;
-  #pragma GCC unroll 16
+  __m256 acc[CB][V];
+#pragma GCC unroll 16
   for (int j = 0; j < CB; ++j) {
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
+    for (int v = 0; v < V; ++v) acc[j][v] = _mm256_setzero_ps();
+  }
+  for (int64_t oy = 0; oy < d.oh; ++oy) {
+    const float* x = padded + (oy * d.sh + ky) * row_length + j0;
+    const float* g = dy + (b * d.oh + oy) * d.ow * d.o;
+    for (int64_t ox = 0; ox < d.ow; ++ox, x += step, g += d.o) {
+      __m256 gv[V];
+#pragma GCC unroll 16
+      for (int v = 0; v + 1 < V; ++v) gv[v] = _mm256_loadu_ps(g + 8 * v);
+      // The last vector whole, as a 128-bit half (4 channels: Zen 3 runs a masked load far slower;
+      // the upper lanes then sum garbage into the partial's padding, which nothing reads), or masked.
+      const float* g_last = g + 8 * (V - 1);
+      gv[V - 1] = last == 8   ? _mm256_loadu_ps(g_last)
+                  : last == 4 ? _mm256_castps128_ps256(_mm_loadu_ps(g_last))
+                              : _mm256_maskload_ps(g_last, last_mask);
+#pragma GCC unroll 16
+      for (int j = 0; j < CB; ++j) {
+        const __m256 xb = _mm256_broadcast_ss(x + j);
+#pragma GCC unroll 16
+        for (int v = 0; v < V; ++v) acc[j][v] = _mm256_fmadd_ps(xb, gv[v], acc[j][v]);
+      }
+    }
+  }
+  float* out = partial + (ky * d.kw * d.c + j0) * width;
+#pragma GCC unroll 16
+  for (int j = 0; j < CB; ++j) {
+#pragma GCC unroll 16
     for (int v = 0; v < V; ++v) {
-      __m256 sum = acc[0][j][v];
-      #pragma GCC unroll 16
-      for (int u = 1; u < U; ++u) sum = _mm256_add_ps(sum, acc[u][j][v]);
       float* p = out + j * width + 8 * v;
-      _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), sum));
+      _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), acc[j][v]));
     }
   }
 }
 
 template <int V>
-void FilterGradientImage(const ConvDims& d, const float* input, const float* dy, float* partial, int64_t width,
-                         int64_t og, int64_t b) {
-  // Input channels per register block: CB * V accumulators plus V dy vectors and a broadcast. The
-  // channels left over go 4 at a time (one vector of outputs) and then one at a time, with pixels
-  // unrolled so that about 8 accumulators are in flight.
-  constexpr int CB = V == 1 ? 8 : V == 2 ? 5 : V == 3 ? 3 : 2;
+void FilterGradientRuns(const ConvDims& d, const float* padded, const float* dy, float* partial, int64_t width,
+                        int64_t og, int64_t b) {
+  // Run elements per register block: CB * V of the 16 registers accumulate, V hold dy, one the
+  // broadcast; what is left of a run goes two and then one at a time.
+  constexpr int CB = V == 1 ? 8 : V == 2 ? 5 : V == 3 ? 4 : 3;
+  const int64_t run = d.kw * d.c;
   for (int64_t ky = 0; ky < d.kh; ++ky) {
-    for (int64_t kx = 0; kx < d.kw; ++kx) {
-      int64_t ci = 0;
-      for (; ci + CB <= d.c; ci += CB) FilterGradientBlock<V, CB, 1>(d, input, dy, partial, width, og, b, ky, kx, ci);
-      if constexpr (V == 1) {
-        for (; ci + 4 <= d.c; ci += 4) FilterGradientBlock<1, 4, 2>(d, input, dy, partial, width, og, b, ky, kx, ci);
-      }
-      for (; ci < d.c; ++ci) FilterGradientBlock<V, 1, 8 / V>(d, input, dy, partial, width, og, b, ky, kx, ci);
-    }
+    int64_t j = 0;
+    for (; j + CB <= run; j += CB) FilterGradientRunBlock<V, CB>(d, padded, dy, partial, width, og, b, ky, j);
+    for (; j + 2 <= run; j += 2) FilterGradientRunBlock<V, 2>(d, padded, dy, partial, width, og, b, ky, j);
+    for (; j < run; ++j) FilterGradientRunBlock<V, 1>(d, padded, dy, partial, width, og, b, ky, j);
   }
 }
 
@@ -448,18 +431,6 @@ void Forward(const ConvDims& d, const float* input, const float* packed, float* 
 
 void FilterGradient(const ConvDims& d, const float* input, const float* dy, float* scratch, float* partial, int64_t b0,
                     int64_t b1) {
-  if (!TapsInLanes(d)) {
-    const int64_t width = PackedWidth(d.o);
-    for (int64_t b = b0; b < b1; ++b) {
-      switch ((d.o + 7) / 8) {
-        case 1: FilterGradientImage<1>(d, input, dy, partial, width, d.o, b); break;
-        case 2: FilterGradientImage<2>(d, input, dy, partial, width, d.o, b); break;
-        case 3: FilterGradientImage<3>(d, input, dy, partial, width, d.o, b); break;
-        default: FilterGradientImage<4>(d, input, dy, partial, width, d.o, b); break;
-      }
-    }
-    return;
-  }
   // The image, padded, in the scratch: rows of PaddedRowLength floats from input row -pad_h on.
   // The padding was zeroed with the scratch and is never written.
   const int64_t row_length = PaddedRowLength(d), rows = PaddedImageRows(d);
@@ -468,6 +439,16 @@ void FilterGradient(const ConvDims& d, const float* input, const float* dy, floa
   for (int64_t b = b0; b < b1; ++b) {
     for (int64_t iy = 0; iy < copy_rows; ++iy) {
       CopyFloats(scratch + (iy + d.pad_h) * row_length + d.pad_w * d.c, input + (b * d.h + iy) * d.w * d.c, copy);
+    }
+    if (!TapsInLanes(d)) {
+      const int64_t width = PackedWidth(d.o);
+      switch ((d.o + 7) / 8) {
+        case 1: FilterGradientRuns<1>(d, scratch, dy, partial, width, d.o, b); break;
+        case 2: FilterGradientRuns<2>(d, scratch, dy, partial, width, d.o, b); break;
+        case 3: FilterGradientRuns<3>(d, scratch, dy, partial, width, d.o, b); break;
+        default: FilterGradientRuns<4>(d, scratch, dy, partial, width, d.o, b); break;
+      }
+      continue;
     }
     for (int64_t ky = 0; ky < d.kh; ++ky) {
       int64_t co = 0;
