@@ -150,59 +150,84 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
 // Per pixel: V loads of dy, CB broadcasts, CB * V FMAs. Blocking the run rather than taking one tap
 // at a time (which loaded dy V times per V FMAs, bound by loads) is what makes the 5x5 first layers
 // of cnn_tutorial and convnet3 fast.
-template <int V, int CB>
+template <int V, int CB, int U>
 void FilterGradientRunBlock(const ConvDims& d, const float* padded, const float* dy, float* partial, int64_t width,
                             int64_t og, int64_t b, int64_t ky, int64_t j0) {
   const int64_t row_length = PaddedRowLength(d), step = d.sw * d.c, last = og - 8 * (V - 1);
   const __m256i last_mask = LaneMask(last);
-  __m256 acc[CB][V];
+  // U sets of accumulators, for U pixels in flight: with few of them per set, one set's FMAs would
+  // wait on each other's results (the FMA latency), not on the FMA units.
+  __m256 acc[U][CB][V];
 #pragma GCC unroll 16
-  for (int j = 0; j < CB; ++j) {
+  for (int u = 0; u < U; ++u) {
 #pragma GCC unroll 16
-    for (int v = 0; v < V; ++v) acc[j][v] = _mm256_setzero_ps();
+    for (int j = 0; j < CB; ++j) {
+#pragma GCC unroll 16
+      for (int v = 0; v < V; ++v) acc[u][j][v] = _mm256_setzero_ps();
+    }
   }
+  auto add_pixel = [&](int u, const float* x, const float* g) __attribute__((always_inline)) {
+    __m256 gv[V];
+#pragma GCC unroll 16
+    for (int v = 0; v + 1 < V; ++v) gv[v] = _mm256_loadu_ps(g + 8 * v);
+    // The last vector whole, as a 128-bit half (4 channels: Zen 3 runs a masked load far slower;
+    // the upper lanes then sum garbage into the partial's padding, which nothing reads), or masked.
+    const float* g_last = g + 8 * (V - 1);
+    gv[V - 1] = last == 8   ? _mm256_loadu_ps(g_last)
+                : last == 4 ? _mm256_castps128_ps256(_mm_loadu_ps(g_last))
+                            : _mm256_maskload_ps(g_last, last_mask);
+#pragma GCC unroll 16
+    for (int j = 0; j < CB; ++j) {
+      const __m256 xb = _mm256_broadcast_ss(x + j);
+#pragma GCC unroll 16
+      for (int v = 0; v < V; ++v) acc[u][j][v] = _mm256_fmadd_ps(xb, gv[v], acc[u][j][v]);
+    }
+  };
   for (int64_t oy = 0; oy < d.oh; ++oy) {
     const float* x = padded + (oy * d.sh + ky) * row_length + j0;
     const float* g = dy + (b * d.oh + oy) * d.ow * d.o;
-    for (int64_t ox = 0; ox < d.ow; ++ox, x += step, g += d.o) {
-      __m256 gv[V];
+    int64_t ox = 0;
+    for (; ox + U <= d.ow; ox += U, x += U * step, g += U * d.o) {
 #pragma GCC unroll 16
-      for (int v = 0; v + 1 < V; ++v) gv[v] = _mm256_loadu_ps(g + 8 * v);
-      // The last vector whole, as a 128-bit half (4 channels: Zen 3 runs a masked load far slower;
-      // the upper lanes then sum garbage into the partial's padding, which nothing reads), or masked.
-      const float* g_last = g + 8 * (V - 1);
-      gv[V - 1] = last == 8   ? _mm256_loadu_ps(g_last)
-                  : last == 4 ? _mm256_castps128_ps256(_mm_loadu_ps(g_last))
-                              : _mm256_maskload_ps(g_last, last_mask);
-#pragma GCC unroll 16
-      for (int j = 0; j < CB; ++j) {
-        const __m256 xb = _mm256_broadcast_ss(x + j);
-#pragma GCC unroll 16
-        for (int v = 0; v < V; ++v) acc[j][v] = _mm256_fmadd_ps(xb, gv[v], acc[j][v]);
-      }
+      for (int u = 0; u < U; ++u) add_pixel(u, x + u * step, g + u * d.o);
     }
+    for (; ox < d.ow; ++ox, x += step, g += d.o) add_pixel(0, x, g);
   }
   float* out = partial + (ky * d.kw * d.c + j0) * width;
 #pragma GCC unroll 16
   for (int j = 0; j < CB; ++j) {
 #pragma GCC unroll 16
     for (int v = 0; v < V; ++v) {
+      __m256 sum = acc[0][j][v];
+#pragma GCC unroll 16
+      for (int u = 1; u < U; ++u) sum = _mm256_add_ps(sum, acc[u][j][v]);
       float* p = out + j * width + 8 * v;
-      _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), acc[j][v]));
+      _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), sum));
     }
   }
+}
+
+// Run elements [j, j + CB) of kernel row ky, with enough pixels in flight for about 8 accumulators.
+template <int V, int CB>
+void FilterGradientRunBlock(const ConvDims& d, const float* padded, const float* dy, float* partial, int64_t width,
+                            int64_t og, int64_t b, int64_t ky, int64_t j) {
+  constexpr int U = CB * V >= 8 ? 1 : (8 + CB * V - 1) / (CB * V);
+  FilterGradientRunBlock<V, CB, U>(d, padded, dy, partial, width, og, b, ky, j);
 }
 
 template <int V>
 void FilterGradientRuns(const ConvDims& d, const float* padded, const float* dy, float* partial, int64_t width,
                         int64_t og, int64_t b) {
   // Run elements per register block: CB * V of the 16 registers accumulate, V hold dy, one the
-  // broadcast; what is left of a run goes two and then one at a time.
+  // broadcast; what is left of a run goes four (one vector of outputs), two and then one at a time.
   constexpr int CB = V == 1 ? 8 : V == 2 ? 5 : V == 3 ? 4 : 3;
   const int64_t run = d.kw * d.c;
   for (int64_t ky = 0; ky < d.kh; ++ky) {
     int64_t j = 0;
     for (; j + CB <= run; j += CB) FilterGradientRunBlock<V, CB>(d, padded, dy, partial, width, og, b, ky, j);
+    if constexpr (CB > 4) {
+      for (; j + 4 <= run; j += 4) FilterGradientRunBlock<V, 4>(d, padded, dy, partial, width, og, b, ky, j);
+    }
     for (; j + 2 <= run; j += 2) FilterGradientRunBlock<V, 2>(d, padded, dy, partial, width, og, b, ky, j);
     for (; j < run; ++j) FilterGradientRunBlock<V, 1>(d, padded, dy, partial, width, og, b, ky, j);
   }
