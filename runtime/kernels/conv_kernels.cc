@@ -345,12 +345,38 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
   static bool Direct(const ConvDims& d) {
     return d.sh == 1 && d.sw == 1 && UseDirectForward<T>(direct_conv::InputGradientAsConvolution(d));
   }
+  // A strided input gradient as stride-1 phases (direct_conv.h), when the direct kernels take them.
+  static std::vector<direct_conv::InputGradientPhase> Phases(const ConvDims& d) {
+    if (Direct(d) || !UseDirectForward<T>(d)) return {};
+    std::vector<direct_conv::InputGradientPhase> phases = direct_conv::InputGradientPhases(d);
+    for (const auto& p : phases) {
+      if (p.t.kh > direct_conv::kMaxKernelHeight) return {};
+    }
+    return phases;
+  }
+  static int64_t PhasesPackedSize(const std::vector<direct_conv::InputGradientPhase>& phases) {
+    int64_t size = 0;
+    for (const auto& p : phases) size += p.t.patch_size() * direct_conv::PackedWidth(p.t.o);
+    return size;
+  }
+  // Each phase has its own part of a thread's scratch: their padded rows differ in layout, and each
+  // relies on its padding staying zero.
+  static int64_t PhasesScratchSize(const std::vector<direct_conv::InputGradientPhase>& phases) {
+    int64_t size = 0;
+    for (const auto& p : phases) size += direct_conv::PhaseScratchSize(p);
+    return size;
+  }
+  Conv2DBackpropInputKernel(const ConvDims& d, ThreadPool* pool, bool gated,
+                            std::vector<direct_conv::InputGradientPhase> phases)
+      : Base(d, pool, Direct(d) ? d.n * d.h : d.n, Direct(d) || !phases.empty(),
+             phases.empty() ? d.kh * d.kw * d.o * direct_conv::PackedWidth(d.c) : PhasesPackedSize(phases),
+             phases.empty() ? direct_conv::ForwardScratchSize(direct_conv::InputGradientAsConvolution(d))
+                            : PhasesScratchSize(phases)),
+        gated_(gated), phases_(std::move(phases)) {}
 
  public:
   Conv2DBackpropInputKernel(const ConvDims& d, ThreadPool* pool, bool gated = false)
-      : Base(d, pool, Direct(d) ? d.n * d.h : d.n, Direct(d), d.kh * d.kw * d.o * direct_conv::PackedWidth(d.c),
-             direct_conv::ForwardScratchSize(direct_conv::InputGradientAsConvolution(d))),
-        gated_(gated) {}
+      : Conv2DBackpropInputKernel(d, pool, gated, Phases(d)) {}
   Status Run(void* const* buffers) override {
     const ConvDims& d = this->d_;
     const T* filter = static_cast<const T*>(buffers[1]);
@@ -358,6 +384,22 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
     const T* features = gated_ ? static_cast<const T*>(buffers[3]) : nullptr;
     T* dx = static_cast<T*>(buffers[gated_ ? 4 : 3]);
     if constexpr (std::is_same_v<T, float>) {
+      if (!phases_.empty()) {
+        // Each phase writes its own dx pixels: every pixel is in exactly one phase.
+        const direct_conv::Epilogue epilogue{.gate = features};
+        float* packed = this->packed_.data();
+        int64_t scratch = 0;
+        for (const direct_conv::InputGradientPhase& phase : phases_) {
+          direct_conv::PackPhaseFilter(d, phase, filter, packed);
+          ForEachChunk(this->pool_, this->chunks_, d.n * phase.t.oh, [&](int chunk, int64_t r0, int64_t r1) {
+            direct_conv::InputGradientPhaseRows(d, phase, dy, packed, this->scratch_[chunk].data() + scratch, dx, r0,
+                                                r1, epilogue);
+          });
+          packed += phase.t.patch_size() * direct_conv::PackedWidth(phase.t.o);
+          scratch += direct_conv::PhaseScratchSize(phase);
+        }
+        return OkStatus();
+      }
       if (this->direct_) {
         // The stride-1 input gradient is a convolution of dy with the flipped, transposed filter.
         const ConvDims t = direct_conv::InputGradientAsConvolution(d);
@@ -393,6 +435,7 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
 
  private:
   bool gated_;
+  std::vector<direct_conv::InputGradientPhase> phases_;
 };
 
 // Builds Kernel<float> or Kernel<double> (with any further constructor arguments); other dtypes

@@ -40,6 +40,56 @@ void PackFlippedTransposedFilter(const ConvDims& d, const float* filter, float* 
   });
 }
 
+namespace {
+
+// One dimension of a phase: the taps k in [0, kernel) with (phase + pad - k) divisible by stride,
+// from the largest down; the phase's dx positions stride * i + phase below `in`. False if there is
+// no tap or the first tap would need dy cut rather than padded (a positive offset t).
+struct PhaseAxis {
+  int64_t top = -1, taps = 0, pad = 0, out = 0;
+};
+bool PlanPhaseAxis(int64_t phase, int64_t pad, int64_t kernel, int64_t stride, int64_t in, PhaseAxis* a) {
+  for (int64_t k = kernel - 1; k >= 0; --k) {
+    if (((phase + pad - k) % stride + stride) % stride != 0) continue;
+    if (a->top < 0) a->top = k;
+    ++a->taps;
+  }
+  if (a->taps == 0) return false;
+  const int64_t t_first = (phase + pad - a->top) / stride;  // dy offset of the first tap
+  if (t_first > 0) return false;
+  a->pad = -t_first;
+  a->out = phase < in ? (in - phase + stride - 1) / stride : 0;
+  return true;
+}
+
+}  // namespace
+
+std::vector<InputGradientPhase> InputGradientPhases(const ConvDims& d) {
+  std::vector<InputGradientPhase> phases;
+  for (int64_t py = 0; py < d.sh; ++py) {
+    for (int64_t px = 0; px < d.sw; ++px) {
+      PhaseAxis y, x;
+      if (!PlanPhaseAxis(py, d.pad_h, d.kh, d.sh, d.h, &y) || !PlanPhaseAxis(px, d.pad_w, d.kw, d.sw, d.w, &x)) return {};
+      if (y.out == 0 || x.out == 0) continue;  // a phase past the image's edge has no pixels
+      InputGradientPhase p;
+      p.t = {.n = d.n, .h = d.oh, .w = d.ow, .c = d.o, .kh = y.taps, .kw = x.taps, .o = d.c, .sh = 1, .sw = 1,
+             .oh = y.out, .ow = x.out, .pad_h = y.pad, .pad_w = x.pad};
+      p.py = py, p.px = px, p.ky_top = y.top, p.kx_top = x.top;
+      phases.push_back(p);
+    }
+  }
+  return phases;
+}
+
+void PackPhaseFilter(const ConvDims& d, const InputGradientPhase& phase, const float* filter, float* packed) {
+  const ConvDims& t = phase.t;
+  PackGroups(t.kh * t.kw * t.c, t.o, packed, [&](int64_t r, int64_t ci) {
+    const int64_t co = r % t.c, tap = r / t.c, u = tap / t.kw, v = tap % t.kw;
+    const int64_t ky = phase.ky_top - d.sh * u, kx = phase.kx_top - d.sw * v;
+    return filter[((ky * d.kw + kx) * d.c + ci) * d.o + co];
+  });
+}
+
 ConvDims InputGradientAsConvolution(const ConvDims& d) {
   ConvDims t = d;
   t.h = d.oh, t.w = d.ow, t.c = d.o;

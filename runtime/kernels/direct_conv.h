@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "graph/ops/conv_geometry.h"
 
@@ -92,6 +93,30 @@ struct Epilogue {
 };
 void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
              int64_t r1, const Epilogue& epilogue = {});
+
+// A strided convolution's input gradient as sh * sw stride-1 convolutions of dy, one per "phase"
+// (py, px): dx pixel (sh * i + py, sw * j + px) takes dy pixel (i + t, j + u) through filter tap
+// (ky, kx) exactly when sh * t = py + pad_h - ky (and likewise for the width), so each phase is a
+// plain convolution of dy with the taps of its parity, flipped, and writes every sh-th row and
+// sw-th column of dx. This replaces im2col's patch matrix and scatter-add (conv_bn's stride-2 layer,
+// whose product has only 12 channels to sum over, spent its time there).
+struct InputGradientPhase {
+  ConvDims t;              // dy [n, oh, ow, o] -> this phase's dx pixels [n, t.oh, t.ow, c]
+  int64_t py, px;          // its first dx row and column
+  int64_t ky_top, kx_top;  // its tap (u, v) is filter tap (ky_top - sh * u, kx_top - sw * v)
+};
+// The phases of `d`, or none when the direct kernels cannot take them: some phase has no tap (a
+// filter smaller than the stride) or would need the input cut rather than padded.
+std::vector<InputGradientPhase> InputGradientPhases(const ConvDims& d);
+// The phase's filter packed as PackFilter packs a forward filter: row (u, v, co), column ci is
+// filter[ky_top - sh * u][kx_top - sw * v][ci][co]. t.kh * t.kw * t.c * PackedWidth(t.o) floats.
+void PackPhaseFilter(const ConvDims& d, const InputGradientPhase& phase, const float* filter, float* packed);
+// Rows [r0, r1) of the phase's convolution (row r: image r / t.oh, phase row r % t.oh) into dx, each
+// output through `epilogue` (its gate laid out as dx). `scratch`: ForwardScratchSize(t) floats, zeroed
+// once; the pixel-broadcast kernel always (the phase's pixels are not adjacent in dx).
+void InputGradientPhaseRows(const ConvDims& d, const InputGradientPhase& phase, const float* dy, const float* packed,
+                            float* scratch, float* dx, int64_t r0, int64_t r1, const Epilogue& epilogue = {});
+inline int64_t PhaseScratchSize(const InputGradientPhase& phase) { return phase.t.kh * PaddedRowLength(phase.t); }
 
 // The filter gradient runs one of two ways. Mostly with taps in the lanes: along a kernel row the
 // taps and input channels are one contiguous run of the padded image, kw * C floats, read as

@@ -64,14 +64,14 @@ class RowSource {
 };
 
 // One output row of one group of output channels: V vectors of them (og <= 8V channels, starting
-// at `out`, pixels d.o floats apart) for P output pixels at a time. `rows[ky]` are the padded input
+// at `out`, pixels out_stride floats apart) for P output pixels at a time. `rows[ky]` are the padded input
 // rows (RowSource) for the taps ky in [ky0, ky1): each pixel's taps along a kernel row are one
 // contiguous run of kw * C floats, matched by a contiguous run of the group's packed filter rows,
 // so the inner loop has no bounds tests and no per-tap set-up (which, for the few input channels
 // of first layers, had cost more than the multiply-adds).
 template <int V>
 void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, int64_t ky1, const float* packed,
-                     int64_t og, const float* bias, bool relu, const float* gate, float* out) {
+                     int64_t og, const float* bias, bool relu, const float* gate, float* out, int64_t out_stride) {
   constexpr int P = V == 1 ? 8 : V == 2 ? 6 : V == 3 ? 4 : 3;  // P * V accumulators, at most 12 of 16 registers
   const int64_t width = 8 * V, last = og - 8 * (V - 1), run = d.kw * d.c, step = d.sw * d.c;
   const __m256i last_mask = LaneMask(last);
@@ -113,7 +113,7 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
 #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
       if (p >= pixels) break;
-      float* dst = out + (ox0 + p) * d.o;
+      float* dst = out + (ox0 + p) * out_stride;
       if (bias || relu || gate) {
 #pragma GCC unroll 16
         for (int v = 0; v < V; ++v) {
@@ -121,7 +121,7 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
           // MAXPS returns its second operand when either is NaN: a NaN sum stays NaN.
           if (relu) acc[p][v] = _mm256_max_ps(_mm256_setzero_ps(), acc[p][v]);
           if (gate) {
-            const __m256 features = load_channels(gate + (ox0 + p) * d.o, v);
+            const __m256 features = load_channels(gate + (ox0 + p) * out_stride, v);
             const __m256 keep = _mm256_cmp_ps(features, _mm256_setzero_ps(), _CMP_GT_OQ);
             acc[p][v] = _mm256_and_ps(acc[p][v], keep);
           }
@@ -426,9 +426,11 @@ void PlanarForward(const ConvDims& d, const float* input, const float* packed, f
   }
 }
 
-void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
-             int64_t r1, const Epilogue& epilogue) {
-  if (UsePlanarForward(d)) return PlanarForward(d, input, packed, scratch, output, r0, r1, epilogue);
+// Output rows [r0, r1) of the pixel-broadcast kernel: row r's pixels start at output + row_at(r),
+// out_stride floats apart (the gate laid out the same way).
+template <typename RowAt>
+void ForwardRows(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
+                 int64_t r1, const Epilogue& epilogue, int64_t out_stride, RowAt row_at) {
   const RowSource source(d, scratch);
   const float* rows[kMaxKernelHeight];
   const int64_t group_size = d.kh * d.kw * d.c * kMaxChannels;  // packed floats of one full group
@@ -436,22 +438,40 @@ void Forward(const ConvDims& d, const float* input, const float* packed, float* 
     const int64_t b = r / d.oh, oy = r % d.oh, iy0 = oy * d.sh - d.pad_h;
     const int64_t ky0 = Max(0, -iy0), ky1 = Min(d.kh, d.h - iy0);
     for (int64_t ky = ky0; ky < ky1; ++ky) rows[ky] = source.Load(input, b, iy0 + ky, ky);
-    float* out_row = output + r * d.ow * d.o;
+    const int64_t row_offset = row_at(r);
     // The groups share the padded rows while they are in L1.
     for (int64_t g = 0; g * kMaxChannels < d.o; ++g) {
       const int64_t og = Min(kMaxChannels, d.o - g * kMaxChannels);
       const float* group = packed + g * group_size;
-      float* out = out_row + g * kMaxChannels;
+      const int64_t offset = row_offset + g * kMaxChannels;
+      float* out = output + offset;
       const float* bias = epilogue.bias ? epilogue.bias + g * kMaxChannels : nullptr;
-      const float* gate = epilogue.gate ? epilogue.gate + (out - output) : nullptr;
+      const float* gate = epilogue.gate ? epilogue.gate + offset : nullptr;
+      const bool relu = epilogue.relu;
       switch ((og + 7) / 8) {
-        case 1: ForwardGroupRow<1>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, gate, out); break;
-        case 2: ForwardGroupRow<2>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, gate, out); break;
-        case 3: ForwardGroupRow<3>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, gate, out); break;
-        default: ForwardGroupRow<4>(d, rows, ky0, ky1, group, og, bias, epilogue.relu, gate, out); break;
+        case 1: ForwardGroupRow<1>(d, rows, ky0, ky1, group, og, bias, relu, gate, out, out_stride); break;
+        case 2: ForwardGroupRow<2>(d, rows, ky0, ky1, group, og, bias, relu, gate, out, out_stride); break;
+        case 3: ForwardGroupRow<3>(d, rows, ky0, ky1, group, og, bias, relu, gate, out, out_stride); break;
+        default: ForwardGroupRow<4>(d, rows, ky0, ky1, group, og, bias, relu, gate, out, out_stride); break;
       }
     }
   }
+}
+
+void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
+             int64_t r1, const Epilogue& epilogue) {
+  if (UsePlanarForward(d)) return PlanarForward(d, input, packed, scratch, output, r0, r1, epilogue);
+  const int64_t row = d.ow * d.o;
+  ForwardRows(d, input, packed, scratch, output, r0, r1, epilogue, d.o, [row](int64_t r) { return r * row; });
+}
+
+void InputGradientPhaseRows(const ConvDims& d, const InputGradientPhase& phase, const float* dy, const float* packed,
+                            float* scratch, float* dx, int64_t r0, int64_t r1, const Epilogue& epilogue) {
+  const ConvDims& t = phase.t;
+  ForwardRows(t, dy, packed, scratch, dx, r0, r1, epilogue, d.sw * d.c, [&](int64_t r) {
+    const int64_t b = r / t.oh, i = r % t.oh;
+    return ((b * d.h + d.sh * i + phase.py) * d.w + phase.px) * d.c;
+  });
 }
 
 void FilterGradient(const ConvDims& d, const float* input, const float* dy, float* scratch, float* partial, int64_t b0,
@@ -495,6 +515,8 @@ void FilterGradient(const ConvDims& d, const float* input, const float* dy, floa
 namespace kiln::direct_conv {
 
 void Forward(const ConvDims&, const float*, const float*, float*, float*, int64_t, int64_t, const Epilogue&) {}
+void InputGradientPhaseRows(const ConvDims&, const InputGradientPhase&, const float*, const float*, float*, float*,
+                            int64_t, int64_t, const Epilogue&) {}
 void FilterGradient(const ConvDims&, const float*, const float*, float*, float*, int64_t, int64_t) {}
 
 }  // namespace kiln::direct_conv

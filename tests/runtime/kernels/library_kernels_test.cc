@@ -102,6 +102,30 @@ TEST_F(LibraryKernelsTest, PlanarConvolutionsMatchReference) {
   ExpectSameAsReference(g, {y}, {{x, Random({2, 9, 20, 2})}, {w, Random({3, 3, 2, 4})}}, 2, 2e-5);
 }
 
+TEST_F(LibraryKernelsTest, StridedInputGradientsRunAsPhasesAndMatchReference) {
+  // Float input gradients of strided layers run as sh * sw stride-1 phases (direct_conv.h): conv_bn's
+  // 3x3 stride-2 SAME layer, VALID layers whose last rows and columns no window reaches (those come
+  // out zero), stride 3 with an even filter, uneven strides, more output channels than one group;
+  // a 1x1 stride-2 filter leaves phases without taps and stays on im2col, as does padding so large
+  // that a phase would start inside dy (EXPLICIT 3 with a 3x3 stride-2 filter).
+  CheckConv({4, 28, 28, 8}, {3, 3, 8, 12}, 2, "SAME", DT_FLOAT, 2);
+  CheckConv({2, 11, 12, 3}, {3, 3, 3, 7}, 2, "VALID", DT_FLOAT, 2);
+  CheckConv({1, 13, 11, 2}, {4, 4, 2, 5}, 3, "SAME", DT_FLOAT, 3);
+  CheckConv({2, 9, 9, 40}, {3, 3, 40, 6}, 2, "SAME", DT_FLOAT, 2);
+  CheckConv({2, 9, 7, 3}, {1, 1, 3, 5}, 2, "VALID", DT_FLOAT, 2);
+  auto x = placeholder(float32, {2, 9, 10, 3}, "xp");
+  auto w = placeholder(float32, {3, 2, 3, 4}, "wp");
+  auto y = nn::conv2d(x, w, {1, 2, 3, 1}, "SAME");
+  auto y3 = nn::conv2d(x, w, {1, 2, 2, 1}, {{0, 0}, {3, 3}, {1, 2}, {0, 0}});
+  auto r = placeholder(float32, y.shape(), "rp");
+  auto r3 = placeholder(float32, y3.shape(), "r3");
+  auto grads = gradients(reduce_sum(y * r) + reduce_sum(y3 * r3), {x});
+  ExpectSameAsReference(g, {grads[0]},
+                        {{x, Random({2, 9, 10, 3})}, {w, Random({3, 2, 3, 4})}, {r, Random(y.shape().dims())},
+                         {r3, Random(y3.shape().dims())}},
+                        2, 2e-5);
+}
+
 TEST_F(LibraryKernelsTest, WideFloatConvolutionsRunInChannelGroupsAndMatchReference) {
   // The direct forward kernel takes more than 32 output channels in groups of 32 (the last one
   // partial); the filter gradient of such layers goes through im2col.
@@ -168,6 +192,7 @@ TEST_F(LibraryKernelsTest, FusedInputGradientsWithReluGradMatchReference) {
                              FusedCase{{2, 5, 19, 4}, {3, 3, 4, 8}, 1, "SAME", DT_FLOAT},  // planar, dy 8 x 8
                              FusedCase{{2, 8, 8, 40}, {3, 3, 40, 5}, 1, "VALID", DT_FLOAT},
                              FusedCase{{2, 8, 8, 3}, {3, 3, 3, 4}, 2, "SAME", DT_FLOAT},
+                             FusedCase{{2, 9, 11, 8}, {3, 3, 8, 12}, 2, "SAME", DT_FLOAT},  // phases
                              FusedCase{{2, 7, 6, 3}, {3, 2, 3, 6}, 1, "SAME", DT_DOUBLE},
                              FusedCase{{2, 5, 5, 4}, {1, 1, 4, 8}, 1, "VALID", DT_DOUBLE}}) {
     Graph graph;
