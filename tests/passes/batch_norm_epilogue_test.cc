@@ -4,8 +4,6 @@
 // rewritten graph computes the same values.
 #include "passes/batch_norm_epilogue.h"
 
-#include <cmath>
-
 #include "graph/builder/kiln.h"
 #include "passes/gradients.h"
 #include "tests/testing/op_testing.h"
@@ -20,15 +18,10 @@ using testing::ExpectTopologicalIds;
 using testing::RunPass;
 using testing::RunUnoptimized;
 using testing::Values;
+using testing::Wavy;
 
 class BatchNormEpilogueTest : public testing::GraphTest {
  protected:
-  Tensor Wavy(const std::vector<int64_t>& dims, double phase) {
-    std::vector<double> v(Shape(dims).num_elements());
-    for (size_t i = 0; i < v.size(); ++i) v[i] = std::sin(0.9 * static_cast<double>(i) + phase);
-    return Values(v, dims);
-  }
-
   // x [2,3,3,4] -> batch norm (training, as tf.layers builds it) -> ReLU -> weighted sum; the
   // gradients of that loss with respect to x, scale and offset.
   void Build() {

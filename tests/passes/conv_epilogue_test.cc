@@ -15,16 +15,10 @@ using testing::CountOp;
 using testing::ExpectSameTensors;
 using testing::RunPass;
 using testing::RunUnoptimized;
+using testing::Ramp;
 using testing::Values;
 
-class ConvEpilogueTest : public testing::GraphTest {
- protected:
-  Tensor Ramp(const std::vector<int64_t>& dims, double scale) {
-    std::vector<double> v(Shape(dims).num_elements());
-    for (size_t i = 0; i < v.size(); ++i) v[i] = scale * (static_cast<double>((i * 7) % 11) - 5.0);
-    return Values(v, dims);
-  }
-};
+using ConvEpilogueTest = testing::GraphTest;
 
 TEST_F(ConvEpilogueTest, ConvBiasAddReluBecomesOneFusedConvKeepingTheReluName) {
   auto x = placeholder(float32, {2, 6, 6, 3}, "x");

@@ -15,15 +15,11 @@ using testing::CountOp;
 using testing::ExpectSameTensors;
 using testing::RunPass;
 using testing::RunUnoptimized;
+using testing::Ramp;
 using testing::Values;
 
 class PadFoldingTest : public testing::GraphTest {
  protected:
-  Tensor Ramp(const std::vector<int64_t>& dims, double scale, DataType dtype = DT_FLOAT) {
-    std::vector<double> v(Shape(dims).num_elements());
-    for (size_t i = 0; i < v.size(); ++i) v[i] = scale * (static_cast<double>((i * 7) % 11) - 5.0);
-    return Values(v, dims, dtype);
-  }
   Tensor Paddings(const std::vector<int32_t>& p) { return Tensor::FromVector<int32_t>(p, {4, 2}); }
 
   // Every convolution-family node of the graph, with its padding.

@@ -24,6 +24,18 @@ Tensor Values(const std::vector<double>& values, const std::vector<int64_t>& dim
   return t;
 }
 
+Tensor Ramp(const std::vector<int64_t>& dims, double scale, DataType dtype) {
+  std::vector<double> v(Shape(dims).num_elements());
+  for (size_t i = 0; i < v.size(); ++i) v[i] = scale * (static_cast<double>((i * 7) % 11) - 5.0);
+  return Values(v, dims, dtype);
+}
+
+Tensor Wavy(const std::vector<int64_t>& dims, double phase, double shift, DataType dtype) {
+  std::vector<double> v(Shape(dims).num_elements());
+  for (size_t i = 0; i < v.size(); ++i) v[i] = shift + std::sin(0.7 * static_cast<double>(i) + phase) + 0.01 * (i % 5);
+  return Values(v, dims, dtype);
+}
+
 std::vector<double> ToDoubles(const Tensor& t) {
   std::vector<double> v(t.num_elements());
   for (int64_t i = 0; i < t.num_elements(); ++i) {

@@ -23,6 +23,12 @@ Tensor Values(const std::vector<double>& values, const std::vector<int64_t>& dim
 // The tensor's elements as doubles.
 std::vector<double> ToDoubles(const Tensor& t);
 
+// Deterministic test inputs. Ramp: scale * ((7 i mod 11) - 5), small integers of both signs (exact
+// in any float type). Wavy: shift + sin(0.7 i + phase) + 0.01 (i mod 5), irregular values of both
+// signs around `shift`, so that a ReLU after them keeps some and zeroes some.
+Tensor Ramp(const std::vector<int64_t>& dims, double scale, DataType dtype = DT_FLOAT);
+Tensor Wavy(const std::vector<int64_t>& dims, double phase, double shift = 0, DataType dtype = DT_FLOAT);
+
 // Runs `fetch` in a fresh Session on its graph; fails the test on error.
 Tensor Eval(const Output& fetch, const FeedDict& feeds = {});
 

@@ -20,6 +20,7 @@ using testing::kGradTolerance;
 using testing::MaxGradientError;
 using testing::ToDoubles;
 using testing::Values;
+using testing::Wavy;
 
 class BatchNormOpsTest : public testing::GraphTest {};
 
@@ -107,13 +108,6 @@ TEST_F(BatchNormOpsTest, FusedAndCompositeBatchNormAgreeInValueAndGradient) {
     EXPECT_NEAR(c[i], f[i], 1e-12);
     EXPECT_NEAR(gc[i], gf[i], 1e-12);
   }
-}
-
-// Values of both signs around each channel's mean, so the ReLU keeps some and zeroes some.
-Tensor Wavy(const std::vector<int64_t>& dims, double phase, double shift = 0) {
-  std::vector<double> v(Shape(dims).num_elements());
-  for (size_t i = 0; i < v.size(); ++i) v[i] = shift + std::sin(0.7 * static_cast<double>(i) + phase) + 0.01 * (i % 5);
-  return Values(v, dims);
 }
 
 TEST_F(BatchNormOpsTest, FusedBatchNormExIsTheReluOfTheBatchNorm) {

@@ -67,7 +67,7 @@ TEST_F(LibraryKernelsTest, ConvolutionMatchesReferenceForOddStridesPaddingAndPoi
 TEST_F(LibraryKernelsTest, DirectConvolutionMatchesReferenceOnEdgeGeometries) {
   // Float layers with at most 32 output channels take the direct kernels on AVX2 hosts: channel
   // counts that fill 1 to 4 vectors exactly or partly, even filters with uneven padding, strides
-  // (whose input gradient stays on im2col), filters as large as the image, more threads than rows,
+  // (whose input gradient runs as phases), filters as large as the image, more threads than rows,
   // rows whose width is no multiple of the pixel block, strided VALID layers whose last input
   // columns no tap reaches (padded rows copy only what taps read).
   CheckConv({2, 9, 7, 3}, {4, 2, 3, 5}, 1, "SAME", DT_FLOAT, 2);
