@@ -392,9 +392,12 @@ StatusOr<CompiledElementwise> CompileElementwise(Jit& jit, const ElementwiseClus
     for (OutputReduction r : cluster.output_reductions) content += "\nreduce " + std::to_string(static_cast<int>(r));
   }
   const std::string symbol = "kiln_" + SymbolName(cluster.name) + "_" + HexDigest(content, 24);
-  KILN_ASSIGN_OR_RETURN(KernelModule m, EmitElementwiseKernel(cluster, jit.cpu().vector_bits, symbol));
-  StatusOr<KilnKernelFn> fn = jit.AddKernel(std::move(m));
-  KILN_RETURN_IF_ERROR(context(fn.status()));
+  StatusOr<KilnKernelFn> fn = jit.FindKernel(symbol);
+  if (!*fn) {
+    KILN_ASSIGN_OR_RETURN(KernelModule m, EmitElementwiseKernel(cluster, jit.cpu().vector_bits, symbol));
+    fn = jit.AddKernel(std::move(m));
+    KILN_RETURN_IF_ERROR(context(fn.status()));
+  }
   CompiledElementwise out;
   out.fn = *fn;
   out.symbol = symbol;

@@ -130,20 +130,24 @@ StatusOr<KilnKernelFn> Jit::Lookup(const std::string& symbol) {
   return address->toPtr<KilnKernelFn>();
 }
 
+KilnKernelFn Jit::FindKernel(const std::string& symbol) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->kernels.find(symbol);
+  if (it == impl_->kernels.end()) return nullptr;
+  ++impl_->stats.reused;
+  return it->second;
+}
+
 StatusOr<KilnKernelFn> Jit::AddKernel(KernelModule&& m) {
   const std::string symbol = m.symbol;
+  if (KilnKernelFn fn = FindKernel(symbol)) return fn;
+  // The key prints and hashes the module's IR: only for a kernel this Jit does not have yet.
   const std::string key = impl_->disk ? CacheKey(m, impl_->cpu) : "";
   std::optional<std::string> object;
-  {
+  if (impl_->disk) {
     std::lock_guard<std::mutex> lock(impl_->mu);
-    if (auto it = impl_->kernels.find(symbol); it != impl_->kernels.end()) {
-      ++impl_->stats.reused;
-      return it->second;
-    }
-    if (impl_->disk) {
-      object = impl_->disk->Load(key);
-      if (object && !DefinesSymbol(*object, symbol)) object.reset();
-    }
+    object = impl_->disk->Load(key);
+    if (object && !DefinesSymbol(*object, symbol)) object.reset();
   }
   // A cached object was compiled from this very IR, so it was verified and optimized then.
   const bool from_disk = object.has_value();

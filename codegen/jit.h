@@ -64,6 +64,11 @@ class Jit {
   // kernel already in this Jit under m.symbol if there is one, else the disk cache's object for
   // the module, else verify, optimize, compile (and store); then link into the LLJIT and look up.
   StatusOr<KilnKernelFn> AddKernel(KernelModule&& m);
+  // The kernel this Jit already has under `symbol` (counted as reused), or null: a compiler whose
+  // symbols name their content asks first, so an equal kernel is not even emitted again (deep128's
+  // 128 layers give hundreds of equal clusters; emitting and hashing each one's IR was most of a
+  // warm start).
+  KilnKernelFn FindKernel(const std::string& symbol);
   // A symbol no other kernel of this Jit has: "kiln_<kernel>_<counter>".
   std::string FreshSymbol(const std::string& kernel);
 
