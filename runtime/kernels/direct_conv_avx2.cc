@@ -69,10 +69,15 @@ class RowSource {
 // contiguous run of kw * C floats, matched by a contiguous run of the group's packed filter rows,
 // so the inner loop has no bounds tests and no per-tap set-up (which, for the few input channels
 // of first layers, had cost more than the multiply-adds).
-template <int V>
-void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, int64_t ky1, const float* packed,
-                     int64_t og, const float* bias, bool relu, const float* gate, float* out, int64_t out_stride) {
-  constexpr int P = V == 1 ? 8 : V == 2 ? 6 : V == 3 ? 4 : 3;  // P * V accumulators, at most 12 of 16 registers
+//
+// ForwardGroupPixels computes the block of P pixels from ox0 (`pixels` of them stored); the row
+// goes in blocks of PMax, and a last block of one or two pixels takes a block of that size: with
+// cnn's 13-pixel rows a 3-pixel block for the last pixel spent a tenth of the row's work on pixels
+// nobody stores.
+template <int V, int P>
+void ForwardGroupPixels(const ConvDims& d, const float* const* rows, int64_t ky0, int64_t ky1, const float* packed,
+                        int64_t og, const float* bias, bool relu, const float* gate, float* out, int64_t out_stride,
+                        int64_t ox0, int64_t pixels) {
   const int64_t width = 8 * V, last = og - 8 * (V - 1), run = d.kw * d.c, step = d.sw * d.c;
   const __m256i last_mask = LaneMask(last);
   // Vector v of a row of og channels: whole, a 128-bit half (conv_bn's 4-channel layers: Zen 3 runs
@@ -82,8 +87,7 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
     if (last == 4) return _mm256_castps128_ps256(_mm_loadu_ps(row + 8 * v));
     return _mm256_maskload_ps(row + 8 * v, last_mask);
   };
-  for (int64_t ox0 = 0; ox0 < d.ow; ox0 += P) {
-    const int64_t pixels = Min(P, d.ow - ox0);
+  {
     __m256 acc[P][V];
 #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
@@ -138,6 +142,22 @@ void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, i
       } else {
         _mm256_maskstore_ps(dst + 8 * (V - 1), last_mask, acc[p][V - 1]);
       }
+    }
+  }
+}
+
+template <int V>
+void ForwardGroupRow(const ConvDims& d, const float* const* rows, int64_t ky0, int64_t ky1, const float* packed,
+                     int64_t og, const float* bias, bool relu, const float* gate, float* out, int64_t out_stride) {
+  constexpr int PMax = V == 1 ? 8 : V == 2 ? 6 : V == 3 ? 4 : 3;  // P * V accumulators, at most 12 of 16 registers
+  for (int64_t ox0 = 0; ox0 < d.ow; ox0 += PMax) {
+    const int64_t pixels = Min(PMax, d.ow - ox0);
+    if (pixels == 1) {
+      ForwardGroupPixels<V, 1>(d, rows, ky0, ky1, packed, og, bias, relu, gate, out, out_stride, ox0, 1);
+    } else if (pixels == 2) {
+      ForwardGroupPixels<V, 2>(d, rows, ky0, ky1, packed, og, bias, relu, gate, out, out_stride, ox0, 2);
+    } else {
+      ForwardGroupPixels<V, PMax>(d, rows, ky0, ky1, packed, og, bias, relu, gate, out, out_stride, ox0, pixels);
     }
   }
 }
