@@ -392,14 +392,15 @@ StatusOr<CompiledElementwise> CompileElementwise(Jit& jit, const ElementwiseClus
     for (OutputReduction r : cluster.output_reductions) content += "\nreduce " + std::to_string(static_cast<int>(r));
   }
   const std::string symbol = "kiln_" + SymbolName(cluster.name) + "_" + HexDigest(content, 24);
-  StatusOr<KilnKernelFn> fn = jit.FindKernel(symbol);
-  if (!*fn) {
+  KilnKernelFn fn = jit.FindKernel(symbol);
+  if (!fn) {
     KILN_ASSIGN_OR_RETURN(KernelModule m, EmitElementwiseKernel(cluster, jit.cpu().vector_bits, symbol));
-    fn = jit.AddKernel(std::move(m));
-    KILN_RETURN_IF_ERROR(context(fn.status()));
+    StatusOr<KilnKernelFn> added = jit.AddKernel(std::move(m));
+    KILN_RETURN_IF_ERROR(context(added.status()));
+    fn = *added;
   }
   CompiledElementwise out;
-  out.fn = *fn;
+  out.fn = fn;
   out.symbol = symbol;
   out.num_inputs = static_cast<int>(cluster.expr.input_dtypes.size());
   out.num_outputs = static_cast<int>(cluster.expr.outputs.size());

@@ -44,7 +44,6 @@ class BranchFacts {
     if (dead) dead_.insert(node);
   }
 
-  const std::unordered_set<const Node*>& dead() const { return dead_; }
   const std::unordered_map<Node*, int>& taken() const { return taken_; }
   const std::unordered_map<Node*, int>& forwarded() const { return forwarded_; }
 

@@ -345,14 +345,11 @@ class Conv2DBackpropInputKernel final : public ConvKernelBase<T> {
   static bool Direct(const ConvDims& d) {
     return d.sh == 1 && d.sw == 1 && UseDirectForward<T>(direct_conv::InputGradientAsConvolution(d));
   }
-  // A strided input gradient as stride-1 phases (direct_conv.h), when the direct kernels take them.
+  // A strided input gradient as stride-1 phases (direct_conv.h), when the direct kernels take them
+  // (a phase's filter is never taller than the layer's, which UseDirectForward has checked).
   static std::vector<direct_conv::InputGradientPhase> Phases(const ConvDims& d) {
     if (Direct(d) || !UseDirectForward<T>(d)) return {};
-    std::vector<direct_conv::InputGradientPhase> phases = direct_conv::InputGradientPhases(d);
-    for (const auto& p : phases) {
-      if (p.t.kh > direct_conv::kMaxKernelHeight) return {};
-    }
-    return phases;
+    return direct_conv::InputGradientPhases(d);
   }
   static int64_t PhasesPackedSize(const std::vector<direct_conv::InputGradientPhase>& phases) {
     int64_t size = 0;
