@@ -20,6 +20,17 @@ bool HostHasAvx2Fma() {
 #endif
 }
 
+bool HostHasAvx512() {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)  // where gemm_avx512.cc builds its kernel
+  static const bool has = HostHasAvx2Fma() && __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl");
+  return has;
+#else
+  return false;
+#endif
+}
+
 }  // namespace gemm_internal
 namespace {
 
@@ -41,8 +52,9 @@ using BlockFn = void (*)(const BlockArgs<T>&);
 
 template <typename T>
 BlockFn<T> HostKernel() {
-  static const BlockFn<T> kernel = gemm_internal::HostHasAvx2Fma() ? BlockFn<T>(&gemm_internal::GemmBlockAvx2)
-                                                                   : BlockFn<T>(&gemm_internal::GemmBlockPortable);
+  static const BlockFn<T> kernel = gemm_internal::HostHasAvx512()    ? BlockFn<T>(&gemm_internal::GemmBlockAvx512)
+                                    : gemm_internal::HostHasAvx2Fma() ? BlockFn<T>(&gemm_internal::GemmBlockAvx2)
+                                                                      : BlockFn<T>(&gemm_internal::GemmBlockPortable);
   return kernel;
 }
 
@@ -95,6 +107,9 @@ void Gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, d
   GemmImpl<double>({transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}, pool);
 }
 
-const char* GemmKernelName() { return gemm_internal::HostHasAvx2Fma() ? "eigen-avx2-fma" : "eigen-sse2"; }
+const char* GemmKernelName() {
+  if (gemm_internal::HostHasAvx512()) return "eigen-avx512";
+  return gemm_internal::HostHasAvx2Fma() ? "eigen-avx2-fma" : "eigen-sse2";
+}
 
 }  // namespace kiln

@@ -14,54 +14,10 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 
-#include <algorithm>
-#include <array>
-#include <atomic>
-#include <cassert>
-#include <cerrno>
-#include <cfloat>
-#include <climits>
-#include <cmath>
-#include <complex>
-#include <cstddef>
-#include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <functional>
-#include <iosfwd>
-#include <iostream>
-#include <limits>
-#include <memory>
-#include <new>
-#include <sstream>
-#include <string>
-#include <type_traits>
-#include <utility>
-#include <immintrin.h>
-#include <malloc.h>
+#include "runtime/kernels/eigen_baseline_headers.inc"
 
 #pragma GCC target("sse3,ssse3,sse4.1,sse4.2,popcnt,avx,avx2,fma")
-#ifndef __SSE3__
-#define __SSE3__ 1
-#endif
-#ifndef __SSSE3__
-#define __SSSE3__ 1
-#endif
-#ifndef __SSE4_1__
-#define __SSE4_1__ 1
-#endif
-#ifndef __SSE4_2__
-#define __SSE4_2__ 1
-#endif
-#ifndef __AVX__
-#define __AVX__ 1
-#endif
-#ifndef __AVX2__
-#define __AVX2__ 1
-#endif
-#ifndef __FMA__
-#define __FMA__ 1
-#endif
+#include "runtime/kernels/avx2_isa_macros.inc"
 
 #define EIGEN_DONT_PARALLELIZE  // Kiln's ThreadPool does the threading; see gemm.h
 #define Eigen kiln_eigen_avx2

@@ -1,7 +1,7 @@
 // Internal to runtime/kernels/gemm*.cc: one thread's block of a GEMM, compiled once per ISA.
 //
 // The block kernel is defined in gemm_block.inc, which each ISA's translation unit includes after its
-// own Eigen (gemm_portable.cc: plain; gemm_avx2.cc: AVX2+FMA in a renamed namespace). This header
+// own Eigen (gemm_portable.cc: plain; gemm_avx2.cc and gemm_avx512.cc: wider ISAs in renamed namespaces). This header
 // declares only the entry points, so it never pulls Eigen into a file that must include it under
 // different target settings.
 #pragma once
@@ -32,5 +32,10 @@ void GemmBlockPortable(const BlockArgs<double>& args);
 void GemmBlockAvx2(const BlockArgs<float>& args);
 void GemmBlockAvx2(const BlockArgs<double>& args);
 bool HostHasAvx2Fma();
+
+// Only call when HostHasAvx512(): the code uses AVX-512 F, DQ, BW and VL instructions.
+void GemmBlockAvx512(const BlockArgs<float>& args);
+void GemmBlockAvx512(const BlockArgs<double>& args);
+bool HostHasAvx512();
 
 }  // namespace kiln::gemm_internal

@@ -196,10 +196,11 @@ TEST(GemmTest, EmptyOutputsTouchNothing) {
   EXPECT_EQ(c, kSentinel);
 }
 
-TEST(GemmTest, BothIsaKernelsMatchTheNaiveProduct) {
+TEST(GemmTest, EveryIsaKernelTheHostRunsMatchesTheNaiveProduct) {
   std::vector<std::pair<const char*, void (*)(const gemm_internal::BlockArgs<float>&)>> kernels = {
       {"portable", &gemm_internal::GemmBlockPortable}};
   if (gemm_internal::HostHasAvx2Fma()) kernels.push_back({"avx2", &gemm_internal::GemmBlockAvx2});
+  if (gemm_internal::HostHasAvx512()) kernels.push_back({"avx512", &gemm_internal::GemmBlockAvx512});
   for (auto [name, kernel] : kernels) {
     for (int t = 0; t < 4; ++t) {
       Problem<float> p = MakeProblem<float>(t & 1, t & 2, 67, 45, 91, 1.5f, 0.5f, 3, 11 + t);
@@ -208,7 +209,9 @@ TEST(GemmTest, BothIsaKernelsMatchTheNaiveProduct) {
       ExpectMatches(p, expected, p.c, std::string(name) + " t=" + std::to_string(t));
     }
   }
-  EXPECT_STREQ(GemmKernelName(), gemm_internal::HostHasAvx2Fma() ? "eigen-avx2-fma" : "eigen-sse2");
+  EXPECT_STREQ(GemmKernelName(), gemm_internal::HostHasAvx512()    ? "eigen-avx512"
+                                 : gemm_internal::HostHasAvx2Fma() ? "eigen-avx2-fma"
+                                                                   : "eigen-sse2");
 }
 
 TEST(GemmTest, InsideAParallelRegionRunsOnTheCallingThread) {
