@@ -1,14 +1,35 @@
-// The portable half of the direct convolution: filter packing and geometry (direct_conv_avx2.cc
-// has the kernels).
+// The portable half of the direct convolution: filter packing, geometry, and the entry points that
+// pick the host's kernels (direct_conv_avx2.cc, direct_conv_avx512.cc).
 #include "runtime/kernels/direct_conv.h"
 
 #include <algorithm>
 
+#include "runtime/kernels/direct_conv_isa.h"
 #include "runtime/kernels/gemm_block.h"
 
 namespace kiln::direct_conv {
 
 bool Available() { return gemm_internal::HostHasAvx2Fma(); }
+
+void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
+             int64_t r1, const Epilogue& epilogue) {
+  if (gemm_internal::HostHasAvx512()) return avx512::Forward(d, input, packed, scratch, output, r0, r1, epilogue);
+  avx2::Forward(d, input, packed, scratch, output, r0, r1, epilogue);
+}
+
+void InputGradientPhaseRows(const ConvDims& d, const InputGradientPhase& phase, const float* dy, const float* packed,
+                            float* scratch, float* dx, int64_t r0, int64_t r1, const Epilogue& epilogue) {
+  if (gemm_internal::HostHasAvx512()) {
+    return avx512::InputGradientPhaseRows(d, phase, dy, packed, scratch, dx, r0, r1, epilogue);
+  }
+  avx2::InputGradientPhaseRows(d, phase, dy, packed, scratch, dx, r0, r1, epilogue);
+}
+
+void FilterGradient(const ConvDims& d, const float* input, const float* dy, float* scratch, float* partial, int64_t b0,
+                    int64_t b1) {
+  if (gemm_internal::HostHasAvx512()) return avx512::FilterGradient(d, input, dy, scratch, partial, b0, b1);
+  avx2::FilterGradient(d, input, dy, scratch, partial, b0, b1);
+}
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Direct convolution, AVX2+FMA: no patch matrix, no GEMM packing.
+// Direct convolution, AVX2+FMA or AVX-512: no patch matrix, no GEMM packing.
 //
 // im2col + GEMM suits wide layers; the seed nets' narrow ones (conv_bn's 4 to 20 channels, every
 // first layer's single input channel) spend more on building and packing the patch matrix than on
@@ -20,7 +20,9 @@
 // not depend on the thread count; filter gradients are summed per image, per chunk of images, then
 // across chunks in order: deterministic for a given thread count.
 //
-// Only call when Available(): the code uses AVX2 and FMA instructions.
+// Only call when Available(): the code uses AVX2 and FMA instructions, and on hosts that have
+// AVX-512 (F, DQ, BW, VL) the pixel-broadcast forward kernel and the taps-in-lanes filter gradient
+// run on 16-float vectors with 32 registers instead: blocks of up to 12 pixels x 32 channels.
 #pragma once
 
 #include <cstdint>
@@ -132,7 +134,9 @@ inline bool FilterGradientAvailable(const ConvDims& d) { return TapsInLanes(d) |
 // rows of PartialRowStride floats; otherwise it is [ky][kx][ci][0:PackedWidth(o)].
 inline int64_t PaddedImageRows(const ConvDims& d) { return (d.oh - 1) * d.sh + d.kh; }
 inline int64_t FilterGradientScratchSize(const ConvDims& d) { return PaddedImageRows(d) * PaddedRowLength(d) + 32; }
-inline int64_t PartialRowStride(const ConvDims& d) { return PackedWidth(d.kw * d.c); }
+// Partial rows are whole 16-float vectors, so a tile of the widest kernels' vectors never reaches
+// the next row.
+inline int64_t PartialRowStride(const ConvDims& d) { return (d.kw * d.c + 15) / 16 * 16; }
 inline int64_t FilterGradientPartialSize(const ConvDims& d) {
   return TapsInLanes(d) ? d.o * d.kh * PartialRowStride(d) : d.patch_size() * PackedWidth(d.o);
 }

@@ -55,7 +55,9 @@ TEST(BenchCommandTest, QuickCeilingPrintsOneLinePerSizeAndThreadCount) {
   std::vector<std::string> lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 6u) << r.out;
   EXPECT_EQ(lines[0].rfind("cpu: ", 0), 0u) << lines[0];
-  EXPECT_TRUE(lines[1] == "gemm kernel: eigen-avx2-fma" || lines[1] == "gemm kernel: eigen-sse2") << lines[1];
+  EXPECT_TRUE(lines[1] == "gemm kernel: eigen-avx512" || lines[1] == "gemm kernel: eigen-avx2-fma" ||
+              lines[1] == "gemm kernel: eigen-sse2")
+      << lines[1];
   const std::regex ceiling(R"(ceiling n=(\d+) threads=(\d+) gflops=(\d+\.\d))");
   const char* expected[] = {"64 1", "64 2", "128 1", "128 2"};
   for (int i = 0; i < 4; ++i) {
