@@ -26,6 +26,8 @@ struct Avx512Lanes {
   // 32 registers: P * V accumulators, V filter vectors and a broadcast.
   static constexpr int ForwardPixels(int v) { return v == 1 ? 16 : 12; }
 
+  static constexpr int RunBlock(int v) { return v == 1 ? 8 : 5; }
+
   KILN_LANES_INLINE Vec Zero() { return _mm512_setzero_ps(); }
   KILN_LANES_INLINE Vec Load(const float* p) { return _mm512_loadu_ps(p); }
   KILN_LANES_INLINE void Store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
