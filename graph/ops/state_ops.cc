@@ -90,10 +90,10 @@ void RegisterStateOps(OpRegistry& r) {
   const std::string kNumeric = "T: {float, double, int32, int64}";
   r.Register(Op("AssignAdd").Input("ref: Ref(T)").Input("value: T").Output("output_ref: Ref(T)").Attr(kNumeric)
                  .Attr("use_locking: bool = false").Shape(AssignUpdateShape).Kernel(AssignUpdateKernel<true>)
-                 .Stateful().NotDifferentiable());
+                 .Stateful().NotDifferentiable().Lowering({OpLowering::Kind::kLibrary, "assign_add"}));
   r.Register(Op("AssignSub").Input("ref: Ref(T)").Input("value: T").Output("output_ref: Ref(T)").Attr(kNumeric)
                  .Attr("use_locking: bool = false").Shape(AssignUpdateShape).Kernel(AssignUpdateKernel<false>)
-                 .Stateful().NotDifferentiable());
+                 .Stateful().NotDifferentiable().Lowering({OpLowering::Kind::kLibrary, "assign_sub"}));
 }
 
 // ---- builder API ----

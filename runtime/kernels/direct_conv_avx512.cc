@@ -19,36 +19,7 @@
 namespace kiln::direct_conv::avx512 {
 
 #include "runtime/kernels/avx2_lanes.inc"
-
-struct Avx512Lanes {
-  using Vec = __m512;
-  static constexpr int kLanes = 16;
-  // 32 registers: P * V accumulators, V filter vectors and a broadcast.
-  static constexpr int ForwardPixels(int v) { return v == 1 ? 16 : 12; }
-
-  static constexpr int RunBlock(int v) { return v == 1 ? 8 : 5; }
-
-  KILN_LANES_INLINE Vec Zero() { return _mm512_setzero_ps(); }
-  KILN_LANES_INLINE Vec Load(const float* p) { return _mm512_loadu_ps(p); }
-  KILN_LANES_INLINE void Store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
-  KILN_LANES_INLINE Vec Broadcast(const float* p) { return _mm512_set1_ps(*p); }
-  KILN_LANES_INLINE Vec Fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
-  KILN_LANES_INLINE Vec Add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
-  // VMAXPS returns its second operand when either is NaN, so a NaN stays NaN.
-  KILN_LANES_INLINE Vec Relu(Vec v) { return _mm512_max_ps(_mm512_setzero_ps(), v); }
-  KILN_LANES_INLINE Vec KeepWherePositive(Vec v, Vec gate) {
-    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(gate, _mm512_setzero_ps(), _CMP_GT_OQ), v);
-  }
-  // Masked loads and stores suppress faults on the masked-off lanes, and are as fast as plain ones.
-  KILN_LANES_INLINE __mmask16 FirstLanes(int64_t n) { return static_cast<__mmask16>((1u << n) - 1); }
-  KILN_LANES_INLINE Vec LoadFirst(const float* p, int64_t n) {
-    return n == 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(FirstLanes(n), p);
-  }
-  KILN_LANES_INLINE void StoreFirst(float* p, Vec v, int64_t n) {
-    if (n == 16) return _mm512_storeu_ps(p, v);
-    _mm512_mask_storeu_ps(p, FirstLanes(n), v);
-  }
-};
+#include "runtime/kernels/avx512_lanes.inc"
 
 using ForwardLanes = Avx512Lanes;
 using TileLanes = Avx512Lanes;

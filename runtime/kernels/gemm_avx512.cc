@@ -37,10 +37,19 @@
 #endif
 
 #include "runtime/kernels/gemm_block.inc"
+// The lanes types in an unnamed namespace: their inline functions are this ISA's alone, never merged
+// with another file's copy.
+namespace {
+#include "runtime/kernels/avx2_lanes.inc"
+#include "runtime/kernels/avx512_lanes.inc"
+}  // namespace
+#include "runtime/kernels/gemm_narrow.inc"
 
 namespace kiln::gemm_internal {
 
-void GemmBlockAvx512(const BlockArgs<float>& args) { GemmBlock(args); }
+void GemmBlockAvx512(const BlockArgs<float>& args) {
+  if (!TryNarrowGemm<Avx512Lanes>(args)) GemmBlock(args);
+}
 void GemmBlockAvx512(const BlockArgs<double>& args) { GemmBlock(args); }
 
 }  // namespace kiln::gemm_internal

@@ -1,4 +1,4 @@
-// The optimizer updates (ApplyGradientDescent, ApplyMomentum, ApplyAdam) as library kernels: the
+// The optimizer updates (ApplyGradientDescent, ApplyMomentum, ApplyAdam, AssignAdd/Sub) as library kernels: the
 // same per-element formulas as the reference kernels (graph/ops/training_updates.h), split over the
 // thread pool. A training step ends with one update per variable; on one thread the updates of
 // cnn's million parameters took a sixth of its step.
@@ -94,9 +94,27 @@ struct Adam {  // var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon
   }
 };
 
+// AssignAdd / AssignSub (ref, value): the update of the barebones pattern, `assign_sub(w, lr * g)`
+// for each parameter (convnet3), as GradientDescent's is.
+template <bool kAdd>
+struct AssignUpdate {
+  template <typename T>
+  struct Of {
+    static StatusOr<std::unique_ptr<LibraryKernel>> Make(const LibraryKernelArgs& args) {
+      return kiln::Make(args, 1, [](void* const* buf, int64_t b, int64_t e) {
+        T* var = Buffer<T>(buf, 0);
+        const T* value = Buffer<T>(buf, 1);
+        for (int64_t i = b; i < e; ++i) var[i] = kAdd ? var[i] + value[i] : var[i] - value[i];
+      });
+    }
+  };
+};
+
 }  // namespace
 
 void AddOptimizerKernels(LibraryKernelTable& table) {
+  table.emplace_back("assign_add", &ForDtype<AssignUpdate<true>::Of>);
+  table.emplace_back("assign_sub", &ForDtype<AssignUpdate<false>::Of>);
   table.emplace_back("apply_gradient_descent", &ForDtype<GradientDescent>);
   table.emplace_back("apply_momentum", &ForDtype<Momentum>);
   table.emplace_back("apply_adam", &ForDtype<Adam>);

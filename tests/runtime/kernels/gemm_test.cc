@@ -136,6 +136,16 @@ TEST(GemmTest, SmallAndOddShapesMatchTheNaiveProduct) {
   CheckShapes<double>(shapes, {1});
 }
 
+TEST(GemmTest, NarrowProductsMatchTheNaiveProduct) {
+  // C of at most 32 columns takes the narrow kernel (gemm_narrow.inc) when B is not transposed: one
+  // or two vectors per row, rows in blocks of 4-16 and singly. The seed nets' 10-class layers (x @ W,
+  // x^T @ dy), and widths around one and two vectors of 8 and 16 lanes.
+  std::vector<std::array<int64_t, 3>> shapes = {{32, 10, 784}, {784, 10, 32}, {64, 10, 2000}, {2000, 10, 64},
+                                                {5, 16, 100},  {13, 17, 50},  {9, 32, 20},    {21, 33, 7},
+                                                {1, 9, 3},     {18, 24, 1}};
+  CheckShapes<float>(shapes, {1, 2});
+}
+
 TEST(GemmTest, ThreadedShapesMatchTheNaiveProduct) {
   // Large enough to split over the pool (m * n * k >= 786K), by rows or by columns, with ragged edges.
   std::vector<std::array<int64_t, 3>> shapes = {

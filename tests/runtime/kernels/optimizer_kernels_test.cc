@@ -1,7 +1,8 @@
 // The optimizer library kernels (runtime/kernels/optimizer_kernels.cc) against the reference kernels
-// of ApplyGradientDescent, ApplyMomentum (with and without Nesterov) and ApplyAdam: three updates of
-// the same variables from the same gradients, on more elements than one chunk so the split runs,
-// float and double; and an uninitialized variable still gives the reference kernel's error.
+// of ApplyGradientDescent, ApplyMomentum (with and without Nesterov), ApplyAdam, AssignAdd and
+// AssignSub: three updates of the same variables from the same gradients, on more elements than one
+// chunk so the split runs, float and double; and an uninitialized variable still gives the
+// reference kernel's error.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -45,7 +46,9 @@ void BuildUpdate(UpdateGraph& g, const std::string& op, int num_slots, int64_t n
   std::vector<Output> in;
   for (const Variable& v : g.slots) in.push_back(v.ref());
   AttrMap attrs;
-  if (op == "ApplyGradientDescent") {
+  if (op == "AssignAdd" || op == "AssignSub") {
+    in.push_back(g.grad);
+  } else if (op == "ApplyGradientDescent") {
     in.insert(in.end(), {c(0.1), g.grad});
   } else if (op == "ApplyMomentum") {
     in.insert(in.end(), {c(0.05), g.grad, c(0.9)});
@@ -108,7 +111,8 @@ TEST_P(OptimizerKernelsTest, ThreeUpdatesMatchTheReferenceKernel) {
 INSTANTIATE_TEST_SUITE_P(Updates, OptimizerKernelsTest,
                          ::testing::Values(Case{"ApplyGradientDescent", 1, false}, Case{"ApplyMomentum", 2, false},
                                            Case{"ApplyMomentum", 2, true}, Case{"ApplyAdam", 3, false},
-                                           Case{"ApplyAdam", 3, true}),
+                                           Case{"ApplyAdam", 3, true}, Case{"AssignAdd", 1, false},
+                                           Case{"AssignSub", 1, false}),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return info.param.op + (info.param.nesterov ? "Nesterov" : "");
                          });
