@@ -80,6 +80,12 @@ TEST_F(LibraryKernelsTest, DirectConvolutionMatchesReferenceOnEdgeGeometries) {
   CheckConv({2, 11, 13, 1}, {5, 5, 1, 4}, 1, "SAME", DT_FLOAT, 2);
   CheckConv({2, 10, 12, 3}, {3, 3, 3, 7}, 2, "VALID", DT_FLOAT, 2);
   CheckConv({1, 9, 9, 5}, {2, 3, 5, 9}, 1, "VALID", DT_FLOAT, 2);
+  // One vector of output channels (at most 8 or 16), stride 1, 3 or 5 wide: the kernel that
+  // broadcasts each input value once for all its taps, over rows that split into unequal blocks (29
+  // and 19 pixels), forward and input gradient (whose output channels are the layer's inputs).
+  CheckConv({2, 6, 29, 12}, {3, 3, 12, 16}, 1, "SAME", DT_FLOAT, 2);
+  CheckConv({1, 7, 19, 5}, {5, 5, 5, 7}, 1, "SAME", DT_FLOAT, 2);
+  CheckConv({2, 8, 23, 16}, {3, 5, 16, 9}, 1, "VALID", DT_FLOAT, 2);
   // Filter gradients with taps in the lanes: kernel-row runs of 18 and 24 floats, output channels
   // in blocks of 4 with 1 or 2 left over.
   CheckConv({1, 7, 8, 9}, {2, 2, 9, 5}, 1, "SAME", DT_FLOAT, 2);
