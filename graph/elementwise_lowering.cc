@@ -1,5 +1,6 @@
 #include "graph/elementwise_lowering.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <set>
@@ -18,12 +19,18 @@ bool HasElementwiseLowering(const Node& node) {
   return l.kind == OpLowering::Kind::kElementwise && static_cast<bool>(l.elementwise);
 }
 
+int ExpressionInputs(const Node& node) {
+  const int declared = node.def().lowering.expr_inputs;
+  return declared < 0 ? node.num_inputs() : std::min(declared, node.num_inputs());
+}
+
 Status LowerElementwiseNode(const Node& node, ExprBuilder& b, const std::vector<ExprValue>& inputs,
                             std::vector<ExprValue>* outputs) {
   auto context = [&](const Status& s) { return s.WithContext("lowering node " + node.DebugName()); };
   if (!HasElementwiseLowering(node)) return Unimplemented("op " + node.op() + " (node " + node.DebugName() + ") has no elementwise lowering");
-  if (static_cast<int>(inputs.size()) != node.num_inputs()) {
-    return context(InvalidArgument(std::to_string(inputs.size()) + " input values for " + std::to_string(node.num_inputs()) + " inputs"));
+  if (static_cast<int>(inputs.size()) != ExpressionInputs(node)) {
+    return context(InvalidArgument(std::to_string(inputs.size()) + " input values for " +
+                                   std::to_string(ExpressionInputs(node)) + " expression inputs"));
   }
   for (int i = 0; i < node.num_outputs(); ++i) {
     if (!IsExprDataType(node.output_type(i).dtype)) {
@@ -62,7 +69,8 @@ StatusOr<ElementwiseExpr> LowerElementwiseCluster(const std::vector<Output>& inp
   std::deque<const Node*> ready;
   for (const Node* n : nodes) {
     if (!seen.insert(n).second) continue;
-    for (const Output& in : n->inputs()) {
+    for (int i = 0; i < ExpressionInputs(*n); ++i) {
+      const Output& in = n->input(i);
       if (values.count(Key(in))) continue;
       if (!members.count(in.node)) {
         return InvalidArgument("input " + in.name() + " of cluster node " + n->DebugName() +
@@ -77,7 +85,7 @@ StatusOr<ElementwiseExpr> LowerElementwiseCluster(const std::vector<Output>& inp
   for (; !ready.empty(); ready.pop_front(), ++lowered) {
     const Node* n = ready.front();
     std::vector<ExprValue> in, out;
-    for (const Output& o : n->inputs()) in.push_back(values.at(Key(o)));
+    for (int i = 0; i < ExpressionInputs(*n); ++i) in.push_back(values.at(Key(n->input(i))));
     KILN_RETURN_IF_ERROR(LowerElementwiseNode(*n, b, in, &out));
     for (int i = 0; i < n->num_outputs(); ++i) values[{n, i}] = out[i];
     for (const Node* c : consumers[n]) {

@@ -15,8 +15,12 @@ namespace kiln {
 // LowerElementwiseNode says so).
 bool HasElementwiseLowering(const Node& node);
 
-// Appends the node's expression to `b`: `inputs` holds one value per data input, `outputs` gets
-// one per node output. The lowering's result dtypes must be the node's output dtypes. Errors name
+// The node's inputs its expression reads: the first ExpressionInputs(node) (all but an op's
+// shape-only operands, OpLowering::expr_inputs).
+int ExpressionInputs(const Node& node);
+
+// Appends the node's expression to `b`: `inputs` holds one value per expression input, `outputs`
+// gets one per node output. The lowering's result dtypes must be the node's output dtypes. Errors name
 // the node: Unimplemented for an op without a lowering or a dtype expressions lack (uint8).
 Status LowerElementwiseNode(const Node& node, ExprBuilder& b, const std::vector<ExprValue>& inputs,
                             std::vector<ExprValue>* outputs);
@@ -24,7 +28,7 @@ Status LowerElementwiseNode(const Node& node, ExprBuilder& b, const std::vector<
 // The expression of a cluster: `inputs` are the tensors entering it (input i of the expression is
 // inputs[i], with its dtype), `nodes` its nodes in any order (they are lowered in a topological
 // order found here, iteratively), `outputs` the tensors leaving it (output j of the expression).
-// Every data input of a cluster node must be a cluster input or an output of a cluster node.
+// Every expression input of a cluster node must be a cluster input or an output of a cluster node.
 StatusOr<ElementwiseExpr> LowerElementwiseCluster(const std::vector<Output>& inputs, const std::vector<const Node*>& nodes,
                                                   const std::vector<Output>& outputs);
 

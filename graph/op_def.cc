@@ -183,8 +183,8 @@ OpDefBuilder& OpDefBuilder::Shape(ShapeFn fn) { def_.shape_fn = std::move(fn); r
 OpDefBuilder& OpDefBuilder::Grad(GradFn fn) { def_.grad_fn = std::move(fn); return *this; }
 OpDefBuilder& OpDefBuilder::Kernel(KernelFn fn) { def_.kernel = std::move(fn); return *this; }
 OpDefBuilder& OpDefBuilder::Lowering(OpLowering l) { def_.lowering = std::move(l); return *this; }
-OpDefBuilder& OpDefBuilder::Elementwise(ElementwiseLoweringFn fn) {
-  def_.lowering = OpLowering{OpLowering::Kind::kElementwise, "", std::move(fn)};
+OpDefBuilder& OpDefBuilder::Elementwise(ElementwiseLoweringFn fn, int expr_inputs) {
+  def_.lowering = OpLowering{OpLowering::Kind::kElementwise, "", std::move(fn), expr_inputs};
   return *this;
 }
 OpDefBuilder& OpDefBuilder::Stateful() { def_.is_stateful = true; return *this; }

@@ -69,6 +69,9 @@ struct OpLowering {
   // kernel (an elementwise op nobody has written a lowering for yet, or one the primitives cannot
   // express exactly enough, such as Pow and FloorMod).
   ElementwiseLoweringFn elementwise;
+  // For kElementwise: how many of the op's inputs (the first ones) the expression reads; -1: all.
+  // The others are operands the output's shape already says everything about (BroadcastTo's shape).
+  int expr_inputs = -1;
 };
 
 // Dataflow control ops the executor implements itself, as TF's executor does: Switch forwards its
@@ -114,8 +117,9 @@ class OpDefBuilder {
   OpDefBuilder& Grad(GradFn fn);
   OpDefBuilder& Kernel(KernelFn fn);
   OpDefBuilder& Lowering(OpLowering lowering);
-  // Lowering(kElementwise with `fn`): the op's expression for the fuser.
-  OpDefBuilder& Elementwise(ElementwiseLoweringFn fn);
+  // Lowering(kElementwise with `fn`): the op's expression for the fuser, over the first
+  // `expr_inputs` inputs (-1: all of them; see OpLowering::expr_inputs).
+  OpDefBuilder& Elementwise(ElementwiseLoweringFn fn, int expr_inputs = -1);
   OpDefBuilder& Stateful();
   OpDefBuilder& Commutative();
   OpDefBuilder& NotDifferentiable();

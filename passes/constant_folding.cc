@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "graph/elementwise_lowering.h"
 #include "graph/kernel_context.h"
 #include "passes/deadness.h"
 #include "passes/rewrite.h"
@@ -31,6 +32,21 @@ class ConstantFoldingPass : public GraphPass {
   ConstantFoldingOptions options_;
 };
 
+// A node whose value is far larger than its inputs (a BroadcastTo, a Fill, a gradient's broadcast
+// of a scalar), when the fuser can compute it instead: as a Const it would be read from memory at
+// every step (the autoencoder's mean gradient, 10 MB), where a fused kernel makes its elements in
+// registers from the few its inputs hold.
+bool GrowsIntoFusableConstant(const Node& node) {
+  constexpr int64_t kMinBytes = 64 << 10, kMinGrowth = 16;
+  if (!HasElementwiseLowering(node)) return false;
+  const TensorType& out = node.output_type(0);
+  const int64_t elements = out.shape.num_elements();
+  if (elements * static_cast<int64_t>(DataTypeSize(out.dtype)) < kMinBytes) return false;
+  int64_t input_elements = 0;
+  for (const Output& in : node.inputs()) input_elements += std::max<int64_t>(in.shape().num_elements(), 0);
+  return elements >= kMinGrowth * std::max<int64_t>(input_elements, 1);
+}
+
 bool ConstantFoldingPass::MayFold(const Node& node, const PassContext& context) const {
   const OpDef& def = node.def();
   if (def.is_stateful || def.control_flow != ControlFlowKind::kNone || !def.kernel) return false;
@@ -43,7 +59,7 @@ bool ConstantFoldingPass::MayFold(const Node& node, const PassContext& context) 
     if (n < 0 || n > options_.max_constant_bytes / static_cast<int64_t>(DataTypeSize(t.dtype))) return false;
   }
   for (const Output& in : node.inputs()) if (in.type().is_ref) return false;  // reads a variable
-  return true;
+  return !GrowsIntoFusableConstant(node);
 }
 
 std::vector<Tensor> ConstantFoldingPass::Evaluate(const Node& node) const {

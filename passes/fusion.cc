@@ -125,7 +125,8 @@ class Fuser {
     std::set<const Node*> member_set(members.begin(), members.end());
     std::set<std::pair<const Node*, int>> seen_inputs, seen_outputs;
     for (Node* m : members) {
-      for (const Output& in : m->inputs()) {
+      for (int i = 0; i < ExpressionInputs(*m); ++i) {
+        const Output& in = m->input(i);
         if (member_set.count(in.node) || !seen_inputs.insert({in.node, in.index}).second) continue;
         c.inputs.push_back(in);
         c.input_shapes.push_back(in.shape().dims());
@@ -167,8 +168,8 @@ bool CanFuse(const Node& node) {
   for (const TensorType& t : node.output_types()) {
     if (t.is_ref || !IsFusableDtype(t.dtype) || !(t.shape == shape)) return false;
   }
-  for (const Output& in : node.inputs()) {
-    const TensorType& t = in.type();
+  for (int i = 0; i < ExpressionInputs(node); ++i) {
+    const TensorType& t = node.input(i).type();
     if (t.is_ref || !IsFusableDtype(t.dtype) || !t.shape.IsFullyDefined() || !BroadcastsTo(t.shape.dims(), shape.dims())) {
       return false;
     }

@@ -32,7 +32,7 @@ class Simplifier {
   // Whether `node` (and the chain `also` between it and x) may be skipped, readers taking x: not
   // fetched, a target or fed (those keep their names, grappler's nodes_to_preserve), the same dtype
   // and fully known shape, no dropped operand that is dead where x is live, and no control input
-  // that a reader does not already wait for.
+  // that a reader does not already wait for, by itself or through x (ImpliedBy).
   bool CanBypass(const Node& node, const Output& x, const std::vector<const Node*>& also = {}) const {
     if (IsPinned(context_, node)) return false;
     const TensorType& out = node.output_type(0);
@@ -40,7 +40,11 @@ class Simplifier {
     std::vector<const Node*> skipped = also;
     skipped.push_back(&node);
     std::vector<Node*> waits;
-    for (const Node* n : skipped) waits.insert(waits.end(), n->control_inputs().begin(), n->control_inputs().end());
+    for (const Node* n : skipped) {
+      for (Node* c : n->control_inputs()) {
+        if (!ImpliedBy(*c, x)) waits.push_back(c);
+      }
+    }
     for (const Use& u : node.uses()) if (!WaitsForAll(*u.node, waits)) return false;
     for (const Node* n : skipped) {
       if (IsFed(context_, *n)) return false;
@@ -53,6 +57,36 @@ class Simplifier {
     // Switch, not for the output x, and would lose x's deadness.
     bool control_uses = std::any_of(node.uses().begin(), node.uses().end(), [](const Use& u) { return u.input_index < 0; });
     return !(control_uses && x.node->def().control_flow == ControlFlowKind::kSwitch);
+  }
+
+  // Whether waiting for x's node already gives a reader all that waiting for `dep` would: dep is
+  // x's node or a node it reads directly (a dead one would make x dead too, unless x's node is a
+  // Merge, which is never assumed), a source, a NoOp whose control inputs all are so (recursively,
+  // as the unread pass leaves chains of them where unread gradients were), or a pure
+  // node whose value nobody reads (its only uses are waits by `waiter`) and that is live whenever x
+  // is. TF's gradients build a NoOp for each op's input gradients (gradients/<op>_grad/tuple/
+  // group_deps) and an Identity per gradient waiting on it. For a gradient computed from the others
+  // (Sub's Neg(g) beside g), or beside one nobody reads (the gradient of a fed input, which the
+  // unread pass has made a NoOp), the wait adds nothing, but the Identity kept the gradient chain
+  // from fusing.
+  bool ImpliedBy(const Node& dep, const Output& x, const Node* waiter = nullptr, int depth = 0) const {
+    if (x.node->def().control_flow == ControlFlowKind::kMerge) return false;
+    if (&dep == x.node) return true;
+    const std::vector<Output>& direct = x.node->inputs();
+    if (std::any_of(direct.begin(), direct.end(), [&](const Output& in) { return in.node == &dep; })) return true;
+    // A source (a placeholder, constant or variable) is there before anything runs, and never dead.
+    if (dep.inputs().empty() && dep.control_inputs().empty() && (!dep.def().is_stateful || dep.op() == "VariableV2")) {
+      return true;
+    }
+    if (dep.op() == "NoOp" && dep.inputs().empty() && depth < 8) {
+      return std::all_of(dep.control_inputs().begin(), dep.control_inputs().end(),
+                         [&](const Node* c) { return ImpliedBy(*c, x, &dep, depth + 1); });
+    }
+    bool only_waited_on = waiter && std::all_of(dep.uses().begin(), dep.uses().end(), [&](const Use& u) {
+      return u.node == waiter && u.input_index < 0;
+    });
+    return only_waited_on && !dep.def().is_stateful && dep.num_outputs() > 0 && !IsPinned(context_, dep) &&
+           deadness_.LiveWhenever(Output(const_cast<Node*>(&dep), 0), x);
   }
 
   // Readers of node's output 0 read x; the node and whatever only it used go.

@@ -371,7 +371,9 @@ void RegisterArrayOps(OpRegistry& r) {
                  .Kernel([](KernelContext& c) { return FillValue(c.output(0), c.input(1)); }));
   r.Register(Op("BroadcastTo").Input("input: T").Input("shape: Tidx").Output("output: T").Attr("T: type")
                  .Attr("Tidx: {int32, int64} = DT_INT32").Shape(BroadcastToShape).Grad(BroadcastToGrad)
-                 .Kernel(BroadcastToKernel));
+                 // Fused, the value is the input itself: a cluster's inputs broadcast against its
+                 // shape as they are read, and the shape operand only says what the output's shape is.
+                 .Kernel(BroadcastToKernel).Elementwise(same_value, /*expr_inputs=*/1));
   r.Register(Op("BroadcastGradientArgs").Input("s0: T").Input("s1: T").Output("r0: T").Output("r1: T")
                  .Attr("T: {int32, int64} = DT_INT32").Shape(BroadcastGradientArgsShape)
                  .Kernel(BroadcastGradientArgsKernel).NotDifferentiable());

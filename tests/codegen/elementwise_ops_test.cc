@@ -36,6 +36,7 @@ struct OpCase {
   double lo = -3, hi = 3;  // where the random finite inputs lie
   bool ties = false;      // round inputs to halves so comparisons meet equal values
   std::string label = "";  // distinguishes cases of one op and dtype
+  std::vector<Tensor> operands = {};  // Consts after the inputs, which the expression does not read
 
   std::string Name() const {
     std::string name = op;
@@ -109,7 +110,9 @@ TEST_P(ElementwiseOpTest, JitMatchesTheReferenceKernel) {
   for (size_t i = 0; i < c.dtypes.size(); ++i) {
     inputs.push_back(placeholder(c.dtypes[i], Shape(c.shapes[i]), "x" + std::to_string(i)));
   }
-  Output y = MakeOp(c.op, inputs, c.attrs);
+  std::vector<Output> all_inputs = inputs;
+  for (const Tensor& operand : c.operands) all_inputs.push_back(constant(operand));
+  Output y = MakeOp(c.op, all_inputs, c.attrs);
   ASSERT_TRUE(g.build_status().ok()) << g.build_status().ToString();
   ASSERT_TRUE(HasElementwiseLowering(*y.node));
 
@@ -213,6 +216,14 @@ std::vector<OpCase> AllCases() {
   // Identity-like and constant-like.
   for (const char* op : {"Identity", "StopGradient", "ZerosLike", "OnesLike"}) {
     AddPerType(&cases, {.op = op, .shapes = {kFlat}}, {DT_FLOAT, DT_INT64, DT_BOOL});
+  }
+
+  // A broadcast's value is its input, read broadcast against the cluster's shape.
+  for (auto [from, to] : std::vector<std::pair<std::vector<int64_t>, std::vector<int32_t>>>{{{35}, {6, 35}}, {{6, 1}, {4, 6, 35}}}) {
+    Tensor shape(DT_INT32, {static_cast<int64_t>(to.size())});
+    for (size_t i = 0; i < to.size(); ++i) shape.data<int32_t>()[i] = to[i];
+    AddPerType(&cases, {.op = "BroadcastTo", .shapes = {from}, .label = "_rank" + std::to_string(to.size()),
+                        .operands = {shape}}, {DT_FLOAT, DT_INT64, DT_BOOL});
   }
 
   // Mixed input dtypes: Select's condition, Cast's source.

@@ -22,7 +22,8 @@ using testing::Random;
 using testing::RunKernel;
 using testing::UlpError;
 
-// The nodes between `inputs` and `outputs` (an iterative walk up from the outputs).
+// The nodes between `inputs` and `outputs` (an iterative walk up from the outputs, along the inputs
+// each node's expression reads).
 std::vector<const Node*> NodesBetween(const std::vector<Output>& inputs, const std::vector<Output>& outputs) {
   std::set<const Node*> stop, seen;
   for (const Output& in : inputs) stop.insert(in.node);
@@ -33,7 +34,7 @@ std::vector<const Node*> NodesBetween(const std::vector<Output>& inputs, const s
     stack.pop_back();
     if (stop.count(n) || !seen.insert(n).second) continue;
     nodes.push_back(n);
-    for (const Output& in : n->inputs()) stack.push_back(in.node);
+    for (int i = 0; i < ExpressionInputs(*n); ++i) stack.push_back(n->input(i).node);
   }
   return nodes;
 }
@@ -84,6 +85,18 @@ TEST(FusedClustersTest, BiasAddReluEqualsTheReferenceKernels) {
   Output y = nn::relu(nn::bias_add(x, b));
   std::mt19937 rng(1);
   ExpectClusterMatchesSession<float>(g, {x, b}, {Random<float>({64, 10}, -2, 2, rng), Random<float>({10}, -1, 1, rng)}, {y}, 0, 2);
+}
+
+// A Mean's gradient times its input, as the autoencoder's loss has it: dy [6] broadcast to [4, 6]
+// (the gradient's BroadcastTo, its shape operand a Const the kernel never reads). Equal.
+TEST(FusedClustersTest, BroadcastToOfAGradientRowEqualsTheReferenceKernels) {
+  Graph g;
+  DefaultGraphGuard guard{g};
+  Output x = placeholder(DT_FLOAT, Shape({4, 6}), "x");
+  Output dy = placeholder(DT_FLOAT, Shape({6}), "dy");
+  Output y = x * broadcast_to(dy, constant(std::vector<int32_t>{4, 6}));
+  std::mt19937 rng(5);
+  ExpectClusterMatchesSession<float>(g, {x, dy}, {Random<float>({4, 6}, -2, 2, rng), Random<float>({6}, -1, 1, rng)}, {y}, 0, 2);
 }
 
 // tf.nn.sigmoid_cross_entropy_with_logits' body (zeros_like, greater_equal, two selects, a

@@ -115,6 +115,21 @@ TEST_F(ConstantFoldingTest, OutputsOverTheSizeCapStay) {
   EXPECT_TRUE(*changed);
 }
 
+// A broadcast of a few values to a large shape stays for the fuser to compute in registers, where a
+// folded Const would be read from memory at every step; a small one, or one the fuser cannot take
+// (Fill has no lowering), folds.
+TEST_F(ConstantFoldingTest, LargeFusableBroadcastsOfFewValuesStay) {
+  auto row = constant(std::vector<float>(256, 0.5f), {256}, "row");
+  auto large = broadcast_to(row, constant(std::vector<int32_t>{1024, 256}), "large");  // 1 MB from 1 KB
+  auto small = broadcast_to(row, constant(std::vector<int32_t>{8, 256}), "small");     // 8 KB
+  auto filled = fill(constant(std::vector<int32_t>{1024, 256}), constant(1.0), "filled");
+  PassContext run{.fetches = {large, small, filled}};
+  ASSERT_TRUE(RunPass("fold", g, run));
+  EXPECT_EQ(g.FindNode("large")->op(), "BroadcastTo");
+  EXPECT_EQ(g.FindNode("small")->op(), "Const");
+  EXPECT_EQ(g.FindNode("filled")->op(), "Const");
+}
+
 TEST_F(ConstantFoldingTest, AFailingKernelIsLeftForTheRunToReport) {
   auto params = constant(std::vector<float>{1, 2, 3}, {3});
   auto y = MakeOp("GatherV2", {params, constant(std::vector<int32_t>{7}), constant(std::vector<int32_t>{0})}, {}, "y");

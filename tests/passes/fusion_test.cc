@@ -39,6 +39,21 @@ TEST_F(FusionTest, BiasAddReluAndSquareBecomeOneClusterWritingOnlyItsResult) {
   EXPECT_EQ(c.outputs[0], y);
 }
 
+// BroadcastTo fuses with its shape operand left out of the cluster's inputs: the kernel reads the
+// row broadcast, and the output's shape already says what the operand does.
+TEST_F(FusionTest, BroadcastToJoinsAClusterWithoutItsShapeOperand) {
+  auto x = placeholder(float32, {8, 5}, "x");
+  auto row = placeholder(float32, {5}, "row");
+  auto y = multiply(x, broadcast_to(row, constant(std::vector<int32_t>{8, 5})), "y");
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {y}});
+  ASSERT_EQ(clusters.size(), 1u);
+  EXPECT_EQ(clusters[0].nodes.size(), 2u);
+  ASSERT_EQ(clusters[0].inputs.size(), 2u);
+  EXPECT_EQ(clusters[0].inputs[0], row);
+  EXPECT_EQ(clusters[0].input_shapes[0], (std::vector<int64_t>{5}));
+  EXPECT_EQ(clusters[0].inputs[1], x);
+}
+
 TEST_F(FusionTest, IntermediatesReadOutsideOrFetchedAreWritten) {
   auto x = placeholder(float32, {4, 4}, "x");
   auto h = nn::relu(x, "h");

@@ -161,6 +161,28 @@ TEST_F(SimplifyTest, ControlInputsTheReadersShareDoNotBlock) {
   EXPECT_NE(g.FindNode("unshared"), nullptr);
 }
 
+// TF's gradients gate each op's input gradients with a tuple: a NoOp waiting for all of them and
+// an Identity per gradient waiting on it. Where the NoOp waits only for the gradient's own node and
+// what that reads (Neg(g) beside g), for sources, or for values nobody reads, the Identity goes and
+// the gradient chain can fuse; where it waits for a node that reads the gradient, it stays.
+TEST_F(SimplifyTest, GradientTupleIdentitiesGoWhereTheirWaitAddsNothing) {
+  auto x = placeholder(float32, {2, 3}, "x");
+  auto g2 = x * 2.0;
+  auto n = negative(g2, "n");
+  auto unread = exp(x, "unread");  // a gradient nobody reads: the NoOp is its only user
+  Operation deps = group({Operation(g2), Operation(n), Operation(unread), Operation(constant(1.0))}, "group_deps");
+  Output dn, dg;
+  {
+    control_dependencies c({deps});
+    dn = identity(n, "dn");
+    dg = identity(g2, "dg");
+  }
+  SimplifyAndCompare(x, {nn::sigmoid(dn, "s"), dg});
+  EXPECT_EQ(g.FindNode("dn"), nullptr);
+  EXPECT_EQ(g.FindNode("s")->input(0).node, n.node);
+  EXPECT_NE(g.FindNode("dg"), nullptr);  // waits for n, which reads g2
+}
+
 TEST_F(SimplifyTest, FetchedNodesKeepTheirNames) {
   auto x = placeholder(float32, {2, 3}, "x");
   auto y = multiply(x, constant(1.0), "y");
