@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "runtime/kernels/gemm_block.h"
 #include "runtime/thread_pool.h"
@@ -78,6 +79,49 @@ BlockFn<T> HostKernel() {
   return kernel;
 }
 
+// A product whose k dwarfs m and n (the autoencoder's weight gradients, x^T dz: 256 x 64 over
+// 10,240 rows) splits k instead: split by rows, each thread would pack all of the other operand and
+// walk k in Eigen's blocks for a sliver of C. Each thread multiplies its slice of k into its own
+// m x n partial (the first into C itself, with beta), and the partials are then added into C in
+// thread order, so the result depends only on the thread count.
+constexpr int64_t kMinKPerDimension = 16;
+constexpr int64_t kMaxSplitKOutput = 1 << 16;
+
+template <typename T>
+bool SplitsK(const BlockArgs<T>& g, int threads) {
+  return threads > 1 && g.k >= kMinKPerDimension * std::max(g.m, g.n) && g.m * g.n <= kMaxSplitKOutput &&
+         static_cast<double>(g.m) * g.n * g.k >= 2 * kMinWorkPerChunk;
+}
+
+template <typename T>
+void GemmSplitK(const BlockArgs<T>& g, ThreadPool* pool, BlockFn<T> kernel) {
+  const int chunks = pool->num_threads();
+  // The other threads' partials: grown once per calling thread, then reused (no allocation in a
+  // steady-state run).
+  thread_local std::vector<T> partials;
+  const size_t size = static_cast<size_t>(chunks - 1) * g.m * g.n;
+  if (partials.size() < size) partials.resize(size);
+  T* const scratch = partials.data();  // named here: in a worker, `partials` is the worker's own
+  pool->ParallelFor(chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t k0 = g.k * c / chunks, k1 = g.k * (c + 1) / chunks;
+      BlockArgs<T> part = g;
+      part.k = k1 - k0;
+      part.a = g.a + (g.transpose_a ? k0 * g.lda : k0);
+      part.b = g.b + (g.transpose_b ? k0 : k0 * g.ldb);
+      if (c > 0) part.c = scratch + (c - 1) * g.m * g.n, part.ldc = g.n, part.beta = T(0);
+      kernel(part);
+    }
+  });
+  for (int c = 1; c < chunks; ++c) {
+    const T* p = scratch + (c - 1) * g.m * g.n;
+    for (int64_t i = 0; i < g.m; ++i) {
+      T* row = g.c + i * g.ldc;
+      for (int64_t j = 0; j < g.n; ++j) row[j] += p[i * g.n + j];
+    }
+  }
+}
+
 template <typename T>
 void GemmImpl(const BlockArgs<T>& g, ThreadPool* pool) {
   if (g.m <= 0 || g.n <= 0) return;
@@ -92,6 +136,7 @@ void GemmImpl(const BlockArgs<T>& g, ThreadPool* pool) {
     kernel(g);
     return;
   }
+  if (SplitsK(g, threads)) return GemmSplitK(g, pool, kernel);
   // Split the larger of m and n: each thread then packs the other operand whole and its own slice of
   // this one, and the slices stay wide enough for Eigen's cache blocking.
   bool split_rows = g.m >= g.n && !streams_b;

@@ -154,6 +154,14 @@ TEST(GemmTest, ThreadedShapesMatchTheNaiveProduct) {
   CheckShapes<double>(shapes, {2});
 }
 
+TEST(GemmTest, ProductsWithALongKSplitKAndMatch) {
+  // k at least 16 times m and n (the autoencoder's weight gradients): each thread takes a slice of
+  // k into its own partial, added into C after; Eigen's kernel and the narrow one, ragged slices.
+  std::vector<std::array<int64_t, 3>> shapes = {{48, 40, 4001}, {64, 10, 2003}, {17, 33, 9000}};
+  CheckShapes<float>(shapes, {2, 3});
+  CheckShapes<double>(shapes, {2});
+}
+
 TEST(GemmTest, MatrixVectorProductsWithALargeBSplitTheirColumnsAndMatch) {
   // One to four rows of A against a B of 256 KB or more (batch-1 inference of the mlp's first layer):
   // split by columns however few multiply-adds there are, ragged last block included.
