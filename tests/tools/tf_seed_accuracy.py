@@ -4,8 +4,12 @@ oracle for what the seed's own code reaches with the seed's settings. Not part o
 
 Usage: /work/venv-tf/bin/python tests/tools/tf_seed_accuracy.py mlp|mlp_bn|conv_bn|cnn_tutorial [seed ...]
 Data: Debian's Fashion-MNIST IDX files; validation = the first 5000 training images, as TF's input_data.
+TensorFlow 2.16+ needs `pip install tf_keras` beside tensorflow-cpu: tf.compat.v1.layers lives in the
+legacy Keras, which this script selects (TF_USE_LEGACY_KERAS) before importing TensorFlow.
 """
 import gzip, os, struct, sys
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 import numpy as np
 import tensorflow as tf
