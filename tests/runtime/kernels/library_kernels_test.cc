@@ -86,8 +86,10 @@ TEST_F(LibraryKernelsTest, DirectConvolutionMatchesReferenceOnEdgeGeometries) {
   CheckConv({2, 6, 29, 12}, {3, 3, 12, 16}, 1, "SAME", DT_FLOAT, 2);
   CheckConv({1, 7, 19, 5}, {5, 5, 5, 7}, 1, "SAME", DT_FLOAT, 2);
   CheckConv({2, 8, 23, 16}, {3, 5, 16, 9}, 1, "VALID", DT_FLOAT, 2);
-  // Filter gradients with taps in the lanes: kernel-row runs of 18 and 24 floats, output channels
-  // in blocks of 4 with 1 or 2 left over.
+  // Filter gradients with taps in the lanes: kernel-row runs of 18, 24, 64 and 112 floats (tiles of
+  // one to five vectors), output channels in blocks of 4 with 1 or 2 left over.
+  CheckConv({1, 6, 9, 32}, {3, 2, 32, 6}, 1, "SAME", DT_FLOAT, 2);
+  CheckConv({1, 9, 10, 16}, {2, 7, 16, 5}, 1, "VALID", DT_FLOAT, 2);
   CheckConv({1, 7, 8, 9}, {2, 2, 9, 5}, 1, "SAME", DT_FLOAT, 2);
   CheckConv({2, 10, 12, 8}, {3, 3, 8, 6}, 2, "VALID", DT_FLOAT, 2);
 }
