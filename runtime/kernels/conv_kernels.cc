@@ -129,7 +129,7 @@ bool UseDirectForward(const ConvDims& d) {
 // 32->64 about even), so layers with more than 32 output channels keep im2col.
 template <typename T>
 bool UseDirectFilterGradient(const ConvDims& d) {
-  return std::is_same_v<T, float> && direct_conv::Available() && d.o <= direct_conv::kMaxChannels;
+  return std::is_same_v<T, float> && direct_conv::Available() && direct_conv::PreferredForFilterGradient(d);
 }
 
 // What the three kernels share: geometry, pool, and for im2col the panel size and one panel buffer

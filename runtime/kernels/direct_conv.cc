@@ -11,6 +11,10 @@ namespace kiln::direct_conv {
 
 bool Available() { return gemm_internal::HostHasAvx2Fma(); }
 
+bool PreferredForFilterGradient(const ConvDims& d) {
+  return FilterGradientAvailable(d) && (d.o <= kMaxChannels || gemm_internal::HostHasAvx512());
+}
+
 void Forward(const ConvDims& d, const float* input, const float* packed, float* scratch, float* output, int64_t r0,
              int64_t r1, const Epilogue& epilogue) {
   if (gemm_internal::HostHasAvx512()) return avx512::Forward(d, input, packed, scratch, output, r0, r1, epilogue);

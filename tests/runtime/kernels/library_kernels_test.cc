@@ -136,10 +136,12 @@ TEST_F(LibraryKernelsTest, StridedInputGradientsRunAsPhasesAndMatchReference) {
 
 TEST_F(LibraryKernelsTest, WideFloatConvolutionsRunInChannelGroupsAndMatchReference) {
   // The direct forward kernel takes more than 32 output channels in groups of 32 (the last one
-  // partial); the filter gradient of such layers goes through im2col.
+  // partial). The filter gradient of such layers runs with taps in the lanes on AVX-512 hosts (runs
+  // of 16 floats or more), through im2col otherwise.
   CheckConv({2, 7, 9, 40}, {3, 3, 40, 24}, 1, "SAME", DT_FLOAT, 2);  // input gradient: groups of 32 + 8
   CheckConv({2, 6, 6, 4}, {3, 3, 4, 48}, 1, "VALID", DT_FLOAT, 2);   // forward: 32 + 16
   CheckConv({2, 8, 8, 3}, {3, 3, 3, 64}, 2, "SAME", DT_FLOAT, 2);    // two full groups, strided
+  CheckConv({2, 7, 8, 16}, {3, 3, 16, 42}, 1, "SAME", DT_FLOAT, 2);  // filter gradient: 10 x 4 + 2 channels
 }
 
 TEST_F(LibraryKernelsTest, FiltersTallerThanTheDirectKernelTakesGoThroughIm2col) {
