@@ -3,11 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <cstdint>
 #include <sstream>
-
-#if defined(__unix__)
-#include <sys/mman.h>
-#endif
 
 namespace kiln {
 namespace {
@@ -38,18 +35,19 @@ std::shared_ptr<TensorBuffer> TensorBuffer::Allocate(size_t bytes) {
   // data() is never null for a valid tensor.
   size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
   if (rounded == 0) rounded = kTensorAlignment;
-#if defined(__unix__)
-  // Large buffers (an Executable's arena: 100 MB for deep128) come straight from the kernel, whose
-  // fresh pages read as zero and are only backed when first written. Clearing them here touched
-  // every page at compile time for nothing: 25 of deep128's 45 ms of warm compile.
-  if (rounded >= kMappedAllocationBytes) {
-    void* p = mmap(nullptr, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return nullptr;
-    auto buffer = std::shared_ptr<TensorBuffer>(new TensorBuffer(p, bytes, true));
-    buffer->mapped_bytes_ = rounded;
+  if (rounded >= kZeroedAllocationBytes) {
+    // calloc knows when its memory is fresh from the kernel, whose pages read as zero and are only
+    // backed when first written (an Executable's arena, 100 MB for deep128: clearing it touched
+    // every page at compile time for nothing, 25 of deep128's 45 ms of warm compile), and clears
+    // only reused memory (a fetch copied out at every run keeps reusing the heap). Over-allocated by
+    // one alignment unit to align it.
+    void* raw = std::calloc(1, rounded + kTensorAlignment);
+    if (!raw) return nullptr;
+    auto address = (reinterpret_cast<uintptr_t>(raw) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+    auto buffer = std::shared_ptr<TensorBuffer>(new TensorBuffer(reinterpret_cast<void*>(address), bytes, true));
+    buffer->allocation_ = raw;
     return buffer;
   }
-#endif
   void* p = std::aligned_alloc(kTensorAlignment, rounded);
   if (!p) return nullptr;
   std::memset(p, 0, rounded);
@@ -73,13 +71,7 @@ std::shared_ptr<TensorBuffer> TensorBuffer::AllocateStrings(int64_t n) {
 TensorBuffer::~TensorBuffer() {
   auto* s = static_cast<std::string*>(data_);
   for (int64_t i = 0; i < num_strings_; ++i) s[i].~basic_string();
-#if defined(__unix__)
-  if (owned_ && mapped_bytes_ > 0) {
-    munmap(data_, mapped_bytes_);
-    return;
-  }
-#endif
-  if (owned_) std::free(data_);
+  if (owned_) std::free(allocation_ ? allocation_ : data_);
 }
 
 Tensor Tensor::Wrap(DataType dtype, std::vector<int64_t> dims, void* data) {

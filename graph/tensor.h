@@ -39,9 +39,9 @@ class TensorBuffer {
   size_t size_;
   bool owned_;
   int64_t num_strings_ = 0;  // std::string objects constructed in data_ (AllocateStrings)
-  size_t mapped_bytes_ = 0;  // > 0: data_ is an anonymous mapping of this size (large buffers)
-  // Buffers of at least this size are mapped from the kernel, zero without being cleared.
-  static constexpr size_t kMappedAllocationBytes = size_t{1} << 20;
+  void* allocation_ = nullptr;  // what to free when it is not data_ (calloc'd, then aligned)
+  // Buffers of at least this size come from calloc, which clears only memory that is not fresh.
+  static constexpr size_t kZeroedAllocationBytes = size_t{1} << 20;
 };
 
 class Tensor {
