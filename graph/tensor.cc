@@ -35,23 +35,16 @@ std::shared_ptr<TensorBuffer> TensorBuffer::Allocate(size_t bytes) {
   // data() is never null for a valid tensor.
   size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
   if (rounded == 0) rounded = kTensorAlignment;
-  if (rounded >= kZeroedAllocationBytes) {
-    // calloc knows when its memory is fresh from the kernel, whose pages read as zero and are only
-    // backed when first written (an Executable's arena, 100 MB for deep128: clearing it touched
-    // every page at compile time for nothing, 25 of deep128's 45 ms of warm compile), and clears
-    // only reused memory (a fetch copied out at every run keeps reusing the heap). Over-allocated by
-    // one alignment unit to align it.
-    void* raw = std::calloc(1, rounded + kTensorAlignment);
-    if (!raw) return nullptr;
-    auto address = (reinterpret_cast<uintptr_t>(raw) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
-    auto buffer = std::shared_ptr<TensorBuffer>(new TensorBuffer(reinterpret_cast<void*>(address), bytes, true));
-    buffer->allocation_ = raw;
-    return buffer;
-  }
-  void* p = std::aligned_alloc(kTensorAlignment, rounded);
-  if (!p) return nullptr;
-  std::memset(p, 0, rounded);
-  return std::shared_ptr<TensorBuffer>(new TensorBuffer(p, bytes, true));
+  // calloc clears only memory it reuses: memory fresh from the kernel reads as zero and is backed
+  // only when first written (an Executable's arena, 100 MB for deep128: clearing it by hand touched
+  // every page at compile time for nothing, 25 of deep128's 45 ms of warm compile). Over-allocated
+  // by one alignment unit to align it.
+  void* raw = std::calloc(1, rounded + kTensorAlignment);
+  if (!raw) return nullptr;
+  auto address = (reinterpret_cast<uintptr_t>(raw) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  auto buffer = std::shared_ptr<TensorBuffer>(new TensorBuffer(reinterpret_cast<void*>(address), bytes, true));
+  buffer->allocation_ = raw;
+  return buffer;
 }
 
 std::shared_ptr<TensorBuffer> TensorBuffer::Borrow(void* data, size_t bytes) {
@@ -71,7 +64,7 @@ std::shared_ptr<TensorBuffer> TensorBuffer::AllocateStrings(int64_t n) {
 TensorBuffer::~TensorBuffer() {
   auto* s = static_cast<std::string*>(data_);
   for (int64_t i = 0; i < num_strings_; ++i) s[i].~basic_string();
-  if (owned_) std::free(allocation_ ? allocation_ : data_);
+  if (owned_) std::free(allocation_);
 }
 
 Tensor Tensor::Wrap(DataType dtype, std::vector<int64_t> dims, void* data) {

@@ -39,9 +39,7 @@ class TensorBuffer {
   size_t size_;
   bool owned_;
   int64_t num_strings_ = 0;  // std::string objects constructed in data_ (AllocateStrings)
-  void* allocation_ = nullptr;  // what to free when it is not data_ (calloc'd, then aligned)
-  // Buffers of at least this size come from calloc, which clears only memory that is not fresh.
-  static constexpr size_t kZeroedAllocationBytes = size_t{1} << 20;
+  void* allocation_ = nullptr;  // what calloc returned, when owned (data_ is it, aligned)
 };
 
 class Tensor {

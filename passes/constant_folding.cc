@@ -5,9 +5,9 @@
 #include <set>
 #include <unordered_set>
 
-#include "graph/elementwise_lowering.h"
 #include "graph/kernel_context.h"
 #include "passes/deadness.h"
+#include "passes/fusion.h"
 #include "passes/rewrite.h"
 
 namespace kiln {
@@ -38,7 +38,7 @@ class ConstantFoldingPass : public GraphPass {
 // registers from the few its inputs hold.
 bool GrowsIntoFusableConstant(const Node& node) {
   constexpr int64_t kMinBytes = 64 << 10, kMinGrowth = 16;
-  if (!HasElementwiseLowering(node)) return false;
+  if (!CanFuse(node)) return false;
   const TensorType& out = node.output_type(0);
   const int64_t elements = out.shape.num_elements();
   if (elements * static_cast<int64_t>(DataTypeSize(out.dtype)) < kMinBytes) return false;

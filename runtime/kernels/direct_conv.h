@@ -21,8 +21,8 @@
 // across chunks in order: deterministic for a given thread count.
 //
 // Only call when Available(): the code uses AVX2 and FMA instructions, and on hosts that have
-// AVX-512 (F, DQ, BW, VL) the pixel-broadcast forward kernel and the taps-in-lanes filter gradient
-// run on 16-float vectors with 32 registers instead: blocks of up to 12 pixels x 32 channels.
+// AVX-512 (F, DQ, BW, VL) the pixel-broadcast forward kernel and the filter gradients run on
+// 16-float vectors with 32 registers instead: blocks of up to 12 pixels x 32 channels.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
-// Tensor storage (graph/tensor.h): new tensors read as zero whether their buffer comes from
-// aligned_alloc and a clear or, at 1 MB and up, from calloc (which clears only reused memory); both
-// are writable, aligned and released with their last reference.
+// Tensor storage (graph/tensor.h): new tensors read as zero, small or large, fresh from the kernel or
+// reusing freed memory (calloc clears only the latter); they are writable, aligned and released with
+// their last reference.
 #include "graph/tensor.h"
 
 #include <gtest/gtest.h>
@@ -26,10 +26,10 @@ void ExpectZeroAlignedAndWritable(DataType dtype, int64_t n) {
 }
 
 TEST(TensorTest, NewTensorsReadAsZeroHoweverTheyAreAllocated) {
-  ExpectZeroAlignedAndWritable(DT_FLOAT, 1000);                       // aligned_alloc and a clear
-  ExpectZeroAlignedAndWritable(DT_UINT8, (int64_t{1} << 20) - 64);     // just under calloc's size
-  ExpectZeroAlignedAndWritable(DT_FLOAT, int64_t{1} << 18);            // exactly 1 MB: calloc
-  ExpectZeroAlignedAndWritable(DT_DOUBLE, (int64_t{3} << 20) + 5);     // 24 MB and a ragged end
+  ExpectZeroAlignedAndWritable(DT_FLOAT, 1000);                       // from the heap
+  ExpectZeroAlignedAndWritable(DT_UINT8, (int64_t{1} << 20) - 64);     // just under 1 MB
+  ExpectZeroAlignedAndWritable(DT_FLOAT, int64_t{1} << 18);            // exactly 1 MB
+  ExpectZeroAlignedAndWritable(DT_DOUBLE, (int64_t{3} << 20) + 5);     // 24 MB, fresh pages, a ragged end
   // Memory is reused: tensors after freed, written ones of the same sizes still read as zero.
   for (int i = 0; i < 3; ++i) {
     ExpectZeroAlignedAndWritable(DT_INT32, 777);
