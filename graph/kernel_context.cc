@@ -6,6 +6,11 @@ Status KernelContext::error(const std::string& message) const {
   return InvalidArgument(message + "\n\t [[node " + node_.name() + " (op: " + node_.op() + ")]]");
 }
 
+Status KernelContext::uninitialized(const std::string& variable) const {
+  return FailedPrecondition("Attempting to use uninitialized value " + variable + "\n\t [[node " + node_.name() +
+                            " (op: " + node_.op() + ")]]");
+}
+
 Status VariableStorage::Assign(const Tensor& v) {
   if (!value.valid() || value.dims() != v.dims() || value.dtype() != v.dtype()) {
     KILN_ASSIGN_OR_RETURN(value, Tensor::Make(v.dtype(), v.dims()));

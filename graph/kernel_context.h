@@ -39,6 +39,9 @@ class KernelContext {
 
   // InvalidArgument naming the node and op: "<msg>\n\t [[node x (op: Foo)]]" like TF's runtime errors.
   Status error(const std::string& message) const;
+  // FailedPrecondition for a read of a variable that was never initialized, TF's
+  // "Attempting to use uninitialized value <name>" (what an Executable says for a read by value too).
+  Status uninitialized(const std::string& variable) const;
 
  private:
   const Node& node_;

@@ -12,6 +12,7 @@
 #include "runtime/fused_step.h"
 #include "runtime/kernels/library_kernel.h"
 #include "runtime/thread_pool.h"
+#include "runtime/update_group.h"
 
 namespace kiln {
 namespace {
@@ -197,6 +198,7 @@ Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states, const
   std::vector<FusionCluster> clusters;
   std::vector<std::unique_ptr<FusedStep>> fused;
   std::map<const Node*, int> cluster_of;
+  std::map<const Node*, int> step_of;  // every node with work: the step that does it
   if (!options.reference_kernels_only && options.fuse_elementwise) {
     KILN_RETURN_IF_ERROR(CompileFusedClusters(options, &clusters, &fused, &cluster_of));
   }
@@ -206,7 +208,10 @@ Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states, const
       // A cluster runs where its last node stands (fusion.h says why that is safe); the others
       // have no step of their own.
       const FusionCluster& cluster = clusters[it->second];
-      if (cluster.nodes.back() == n && fused[it->second]) steps_.push_back(MakeFusedStep(cluster, std::move(fused[it->second])));
+      if (cluster.nodes.back() == n && fused[it->second]) {
+        for (const Node* member : cluster.nodes) step_of[member] = static_cast<int>(steps_.size());
+        steps_.push_back(MakeFusedStep(cluster, std::move(fused[it->second])));
+      }
       continue;
     }
     bool all_constant = n->num_outputs() > 0 && !n->def().is_stateful;
@@ -250,8 +255,10 @@ Status Executable::BuildSteps(std::map<std::string, RngState>* rng_states, const
     }
     if (n->def().is_stateful && n->FindAttr("seed2")) ref.rng = &(*rng_states)[n->name()];
     KILN_RETURN_IF_ERROR(UseLibraryKernel(step, options));
+    step_of[n] = static_cast<int>(steps_.size());
     steps_.push_back(std::move(step));
   }
+  GroupUpdates(step_of, options.thread_pool);
   return OkStatus();
 }
 
@@ -378,8 +385,7 @@ void Executable::BuildLiveness() {
   node_dead_.assign(nodes.size(), 0);
 }
 
-Status Executable::RunStep(Step& step, const std::vector<Tensor>& feeds) {
-  scratch_.resize(step.operands.size());
+StatusOr<bool> Executable::BindOperands(const Step& step, const std::vector<Tensor>& feeds, void** buffers) const {
   for (size_t k = 0; k < step.operands.size(); ++k) {
     const Slot& slot = slots_[step.operands[k]];
     if (k < step.reads_variable.size() && step.reads_variable[k] && !slot.var->initialized) {
@@ -394,18 +400,26 @@ Status Executable::RunStep(Step& step, const std::vector<Tensor>& feeds) {
                            " but node " + step.node->name() + " was compiled for " + slot.type.shape.ToString() +
                            " (variables whose shape changes after assign(validate_shape=false) are not supported)");
     }
-    scratch_[k] = SlotData(slot, feeds);
+    buffers[k] = SlotData(slot, feeds);
   }
-  KilnKernelFn fn = step.fn;
-  const void* closure = step.closure;
   for (int i : step.library_ref_inputs) {
     const VariableStorage* var = step.reference->ref_inputs[i];
     // An uninitialized variable, or one whose shape an assign changed: the reference kernel reports
     // it as TF does (a library kernel would write through a missing or wrong-sized buffer).
-    if (!var->initialized || var->value.dims() != step.reference->inputs[i].shape.dims()) {
-      fn = &RunReferenceStep;
-      closure = step.reference.get();
-    }
+    if (!var->initialized || var->value.dims() != step.reference->inputs[i].shape.dims()) return false;
+  }
+  return true;
+}
+
+Status Executable::RunStep(Step& step, const std::vector<Tensor>& feeds) {
+  if (step.group) return RunGroupedUpdates(step, feeds);
+  scratch_.resize(step.operands.size());
+  KILN_ASSIGN_OR_RETURN(bool library_ready, BindOperands(step, feeds, scratch_.data()));
+  KilnKernelFn fn = step.fn;
+  const void* closure = step.closure;
+  if (step.library && !library_ready) {
+    fn = &RunReferenceStep;
+    closure = step.reference.get();
   }
   if (fn(closure, scratch_.data(), step.sizes.data()) != 0) {
     if (step.library && closure == step.library.get()) return step.library->status;

@@ -21,6 +21,7 @@
 namespace kiln {
 
 class ThreadPool;
+class UpdateGroup;
 struct FusedStep;
 struct LibraryStep;
 namespace codegen {
@@ -83,6 +84,7 @@ class Executable {
     VariableStorage* var = nullptr;  // kVariable
     const Node* reader = nullptr;    // kVariable read by value through an alias (`W/read`), for errors
   };
+  struct GroupedUpdates;
   struct Step {
     const Node* node = nullptr;
     ControlFlowKind control_flow = ControlFlowKind::kNone;  // Switch/Merge: run by RunControlFlowStep
@@ -91,11 +93,19 @@ class Executable {
     std::unique_ptr<ReferenceStep> reference;     // a reference kernel's step
     std::unique_ptr<LibraryStep> library;         // a library kernel's step (GEMM, convolution, pooling)
     std::unique_ptr<FusedStep> fused;             // a JIT-compiled cluster of elementwise nodes
+    std::unique_ptr<GroupedUpdates> group;        // optimizer updates run as one kernel (update_group.h)
     std::vector<int> library_ref_inputs;  // a library step's ref inputs: each checked before a run
     std::vector<int> operands;          // slots: inputs, then outputs
     std::vector<bool> reads_variable;   // per input: a variable read by value (must be initialized)
     std::vector<int64_t> sizes;
     std::string kernel_label;  // for traces: "fused (N ops)", "library <name>" or "reference"
+  };
+  // A group step: its operands are all its members' (so the memory plan keeps their inputs alive
+  // until it runs), and it runs the members' kernels as one UpdateGroup.
+  struct GroupedUpdates {
+    std::vector<Step> members;  // each as built on its own, for its operands and its reference kernel
+    std::unique_ptr<UpdateGroup> kernel;
+    std::vector<std::vector<void*>> buffers;  // per member: its operands' data in this run
   };
 
   // What deadness propagation needs of one node (graphs with Switch only): an op with a dead data
@@ -119,6 +129,10 @@ class Executable {
                               std::vector<std::unique_ptr<FusedStep>>* compiled, std::map<const Node*, int>* cluster_of);
   // The step that runs a compiled cluster, where its last node stands.
   Step MakeFusedStep(const FusionCluster& cluster, std::unique_ptr<FusedStep> fused);
+  // Runs the elementwise updates of a step (the optimizers') as few kernels as their order allows
+  // (runtime/update_group.h). `step_of` maps every node with work to the step that does it.
+  // Graphs with Switch and Merge keep one step per update: deadness is tracked per node.
+  void GroupUpdates(const std::map<const Node*, int>& step_of, ThreadPool* pool);
   void BuildLiveness();
   // Places every arena buffer (see InArena) by the steps that use it (runtime/buffer_plan.h).
   Status PlanMemory();
@@ -127,6 +141,11 @@ class Executable {
   // The plan for a non-variable output without a known value: its own buffer, or another slot's.
   StatusOr<Slot> PlanBuffer(const Node& n, int o, TensorType type);
   Status RunStep(Step& step, const std::vector<Tensor>& feeds);
+  // Points `buffers` at the step's operands. Fails as TF does when a variable read by value is
+  // uninitialized; returns false when a ref operand is not ready for the library kernel (the step's
+  // reference kernel must run and report it).
+  StatusOr<bool> BindOperands(const Step& step, const std::vector<Tensor>& feeds, void** buffers) const;
+  Status RunGroupedUpdates(Step& step, const std::vector<Tensor>& feeds);
   // Switch and Merge: forward data and set the deadness of their outputs.
   void RunControlFlowStep(const Step& step, const std::vector<Tensor>& feeds);
   Status RunWithDeadness(const std::vector<Tensor>& feeds, RunMetadata* trace);

@@ -57,7 +57,7 @@ template <bool kAdd>
 Status AssignUpdateKernel(KernelContext& c) {
   VariableStorage* var = c.ref_input(0);
   if (!var) return c.error("no variable bound to the ref input");
-  if (!var->initialized) return c.error("Attempting to use uninitialized value " + var->name);
+  if (!var->initialized) return c.uninitialized(var->name);
   const Tensor& d = c.input(1);
   if (var->value.dims() != d.dims()) {
     return c.error("Update shape " + d.shape().ToString() + " does not match variable shape " + var->value.shape().ToString());

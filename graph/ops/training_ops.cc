@@ -25,7 +25,7 @@ Status RefsReady(KernelContext& c, int num_refs, const Tensor& grad, std::vector
   for (int i = 0; i < num_refs; ++i) {
     VariableStorage* v = c.ref_input(i);
     if (!v || !v->initialized) {
-      return c.error("Attempting to use uninitialized value " + (v ? v->name : std::string("<unbound>")));
+      return c.uninitialized(v ? v->name : std::string("<unbound>"));
     }
     if (v->value.dims() != grad.dims()) {
       return c.error("var " + v->name + " of shape " + v->value.shape().ToString() +

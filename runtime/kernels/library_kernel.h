@@ -23,6 +23,18 @@ class LibraryKernel {
   virtual Status Run(void* const* buffers) = 0;
 };
 
+// A library kernel whose work is one independent update per element (the optimizer updates): it
+// can be cut at any element, so the Executable runs all such kernels of a step as one kernel, one
+// range over their elements together split over the pool (runtime/update_group.h).
+class ElementwiseUpdateKernel : public LibraryKernel {
+ public:
+  // How many elements the kernel updates.
+  virtual int64_t elements() const = 0;
+  // Updates elements [begin, end) on the calling thread; never fails (Run's checks happen when the
+  // kernel is built).
+  virtual void RunRange(void* const* buffers, int64_t begin, int64_t end) = 0;
+};
+
 // What a factory sees: the node (attrs, name for errors), the operand types with concrete shapes, and
 // the pool to split work over (null: run on the calling thread).
 struct LibraryKernelArgs {

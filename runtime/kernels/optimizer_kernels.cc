@@ -25,9 +25,10 @@ T* Buffer(void* const* buffers, int i) {
   return static_cast<T*>(buffers[i]);
 }
 
-// One kernel per op; `update(buffers, begin, end)` applies the op to elements [begin, end).
+// One kernel per op; `update(buffers, begin, end)` applies the op to elements [begin, end). Run alone
+// it splits its own range; in a training step the Executable groups it with the step's other updates.
 template <typename Update>
-class ApplyKernel : public LibraryKernel {
+class ApplyKernel : public ElementwiseUpdateKernel {
  public:
   ApplyKernel(int64_t elements, ThreadPool* pool, Update update) : elements_(elements), pool_(pool), update_(update) {}
 
@@ -39,6 +40,8 @@ class ApplyKernel : public LibraryKernel {
     }
     return OkStatus();
   }
+  int64_t elements() const override { return elements_; }
+  void RunRange(void* const* buffers, int64_t begin, int64_t end) override { update_(buffers, begin, end); }
 
  private:
   int64_t elements_;
