@@ -7,6 +7,8 @@
 #include <llvm/ADT/StringMap.h>
 #include <llvm/TargetParser/Host.h>
 
+#include "graph/isa_cap.h"
+
 namespace kiln::codegen {
 
 HostCpu DetectHostCpu() {
@@ -25,6 +27,24 @@ HostCpu DetectHostCpu() {
     return it != features.end() && it->second;
   };
   cpu.vector_bits = enabled("avx512f") ? 512 : enabled("avx2") ? 256 : 128;
+  // KILN_MAX_ISA: LLVM applies features in order and turning one off turns off every feature that
+  // implies it, so one disable at the end removes AVX-512 (or AVX and all built on it) whatever the
+  // CPU name and the host's list enable.
+  switch (MaxIsaFromEnvironment()) {
+    case IsaCap::kAvx2:
+      if (cpu.vector_bits > 256) {
+        cpu.features += ",-avx512f";
+        cpu.vector_bits = 256;
+      }
+      break;
+    case IsaCap::kBaseline:
+      if (cpu.vector_bits > 128) {
+        cpu.features += ",-avx";
+        cpu.vector_bits = 128;
+      }
+      break;
+    case IsaCap::kAvx512: break;
+  }
   return cpu;
 }
 

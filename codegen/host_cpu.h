@@ -16,7 +16,8 @@ struct HostCpu {
   int vector_bits = 128;  // 512 with usable AVX-512F, 256 with AVX2, else 128 (x86-64's SSE2 baseline)
 };
 
-// Never fails: an unrecognized CPU comes back as "generic" with 128-bit vectors.
+// Never fails: an unrecognized CPU comes back as "generic" with 128-bit vectors. KILN_MAX_ISA
+// (graph/isa_cap.h) narrows what it reports: "avx2" turns AVX-512 off, "baseline" AVX.
 HostCpu DetectHostCpu();
 
 }  // namespace kiln::codegen

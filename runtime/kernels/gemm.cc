@@ -7,34 +7,18 @@
 #include <cstring>
 #include <vector>
 
+#include "graph/isa_cap.h"
 #include "runtime/kernels/gemm_block.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln {
 namespace gemm_internal {
 
-namespace {
-
-// KILN_MAX_ISA caps the instruction set the library kernels use below what the host has: "avx2"
-// keeps AVX-512 hosts on the AVX2 kernels, "baseline" (or "sse2") keeps every host on the portable
-// ones. For comparing the kernels on one machine, and for testing each set's kernels on a host that
-// would pick another.
-enum class Isa { kBaseline, kAvx2, kAvx512 };
-Isa MaxIsa() {
-  const char* cap = std::getenv("KILN_MAX_ISA");
-  if (cap == nullptr) return Isa::kAvx512;
-  if (std::strcmp(cap, "avx2") == 0) return Isa::kAvx2;
-  if (std::strcmp(cap, "baseline") == 0 || std::strcmp(cap, "sse2") == 0) return Isa::kBaseline;
-  return Isa::kAvx512;
-}
-
-}  // namespace
-
 bool HostHasAvx2Fma() {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)  // where gemm_avx2.cc builds its kernel
   // libgcc's feature test also checks that the OS saves the AVX registers (XGETBV).
   static const bool has =
-      MaxIsa() >= Isa::kAvx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+      MaxIsaFromEnvironment() >= IsaCap::kAvx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return has;
 #else
   return false;
@@ -43,7 +27,7 @@ bool HostHasAvx2Fma() {
 
 bool HostHasAvx512() {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)  // where gemm_avx512.cc builds its kernel
-  static const bool has = MaxIsa() >= Isa::kAvx512 && HostHasAvx2Fma() && __builtin_cpu_supports("avx512f") &&
+  static const bool has = MaxIsaFromEnvironment() >= IsaCap::kAvx512 && HostHasAvx2Fma() && __builtin_cpu_supports("avx512f") &&
                           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512vl");
   return has;
