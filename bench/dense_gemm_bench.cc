@@ -32,7 +32,8 @@ int Run(bool quick) {
   };
   const std::vector<Layer> layers = {{"cnn dense", 32, 7744, 128}, {"cnn_tutorial fc1", 64, 3136, 512},
                                      {"conv_bn dense", 128, 3920, 100}, {"deep128 hidden", 512, 128, 128},
-                                     {"convnet3 dense", 64, 12544, 10}};
+                                     {"convnet3 dense", 64, 12544, 10},
+                                     {"autoencoder enc", 10240, 256, 64}, {"autoencoder dec", 10240, 64, 256}};
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
   std::mt19937 rng(1);

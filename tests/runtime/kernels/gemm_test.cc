@@ -162,6 +162,23 @@ TEST(GemmTest, ProductsWithALongKSplitKAndMatch) {
   CheckShapes<double>(shapes, {2});
 }
 
+TEST(GemmTest, SplitKWithBetaZeroOverwritesACHoldingNaN) {
+  // Both ways of summing the partials: into C itself (m <= n) and transposed from scratch (m > n).
+  ThreadPool pool(2);
+  uint32_t seed = 11;
+  for (auto [m, n, k] : std::vector<std::array<int64_t, 3>>{{48, 40, 4001}, {17, 33, 9000}}) {
+    for (int t = 0; t < 4; ++t) {
+      Problem<float> p = MakeProblem<float>(t & 1, t & 2, m, n, k, 1.f, 0.f, 1, seed++);
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) p.c[i * p.ldc + j] = std::numeric_limits<float>::quiet_NaN();
+      }
+      std::vector<float> expected = Naive(p);
+      RunGemm(p, &pool);
+      ExpectMatches(p, expected, p.c, Describe(t & 1, t & 2, m, n, k, 1, 0, 2));
+    }
+  }
+}
+
 TEST(GemmTest, MatrixVectorProductsWithALargeBSplitTheirColumnsAndMatch) {
   // One to four rows of A against a B of 256 KB or more (batch-1 inference of the mlp's first layer):
   // split by columns however few multiply-adds there are, ragged last block included.
