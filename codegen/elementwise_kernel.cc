@@ -9,6 +9,9 @@
 //   rows (rank r > 1): for each row of the innermost dim D that [begin, end) touches, a strip of
 //     its part of the row; each input's offset comes from the row index by division by the
 //     (constant) outer dims, which LLVM turns into multiplies.
+//   reduced rows (outputs reduced): whole rows; a row reduction accumulates in registers and is
+//     stored at the row's end, a column sum adds each vector into the call's row of partial sums
+//     (in L1: a row of 256 doubles is 2 KB).
 //
 // Vector loops carry metadata keeping O2's vectorizer and unroller off them (they are vectorized
 // already; see affine_relu_kernel.cc for the measurements behind that).
@@ -73,6 +76,7 @@ class LoopNestEmitter {
     const int num_inputs = static_cast<int>(c_.expr.input_dtypes.size());
     for (int i = 0; i < num_inputs; ++i) inputs_.push_back(LoadBuffer(b_, m_, i));
     for (size_t j = 0; j < c_.expr.outputs.size(); ++j) outputs_.push_back(LoadBuffer(b_, m_, num_inputs + static_cast<int>(j)));
+    BeginColumnSums();
     // Clamp the range to [0, range_size): a wrong range must not write out of bounds. The range
     // size is the caller's third size: a flat kernel's code does not depend on it, so clusters of
     // one expression and any length share the kernel.
@@ -94,6 +98,19 @@ class LoopNestEmitter {
 
  private:
   llvm::BasicBlock* Block(const char* name) { return llvm::BasicBlock::Create(*m_.context, name, m_.function); }
+  bool IsColumnSum(size_t output) const { return ReductionOf(c_, output) == OutputReduction::kColumnSum; }
+
+  // Points each column-sum output at the row of partial sums this call fills (the fourth size) and
+  // zeroes it, before the range check: an empty range still leaves zeros for the caller to add.
+  void BeginColumnSums() {
+    const int64_t cols = c_.shape.empty() ? 0 : c_.shape.back();
+    for (size_t j = 0; j < outputs_.size(); ++j) {
+      if (!IsColumnSum(j)) continue;
+      llvm::Value* first = b_.CreateMul(LoadSize(b_, m_, 3), b_.getInt64(cols), "partial");
+      outputs_[j] = Element(DT_DOUBLE, outputs_[j], first);
+      b_.CreateMemSet(outputs_[j], b_.getInt8(0), b_.getInt64(cols * 8), llvm::Align(8));
+    }
+  }
   bool Used(int input) const { return c_.expr.input_dtypes[input] != DT_INVALID; }
   DataType InputType(int input) const { return c_.expr.input_dtypes[input]; }
   llvm::Type* Memory(DataType dtype) { return MemoryElementType(*m_.context, dtype); }
@@ -191,7 +208,7 @@ class LoopNestEmitter {
       if (cols == 0) {  // empty rows: the reductions' identities (and no input is read)
         for (size_t j = 0; j < outputs_.size(); ++j) {
           const OutputReduction kind = ReductionOf(c_, j);
-          if (kind == OutputReduction::kNone) continue;
+          if (kind == OutputReduction::kNone || kind == OutputReduction::kColumnSum) continue;
           const DataType dtype = c_.expr.output_dtype(j);
           llvm::Value* identity = ReductionIdentity(AccumulatorType(*m_.context, kind, dtype, lanes_), kind);
           llvm::Value* result = FinishReduction(b_, kind, dtype, identity);
@@ -206,10 +223,13 @@ class LoopNestEmitter {
       for (size_t j = 0; j < outputs_.size(); ++j) {
         const OutputReduction kind = ReductionOf(c_, j);
         const DataType dtype = c_.expr.output_dtype(j);
-        s.outputs.push_back(kind == OutputReduction::kNone ? Element(dtype, outputs_[j], first) : nullptr);
-        accumulators.push_back(kind == OutputReduction::kNone
-                                   ? nullptr
-                                   : ReductionIdentity(AccumulatorType(*m_.context, kind, dtype, lanes_), kind));
+        // A column sum's strip adds into the partial row, whose columns are the strip's elements.
+        s.outputs.push_back(kind == OutputReduction::kNone ? Element(dtype, outputs_[j], first)
+                            : kind == OutputReduction::kColumnSum ? outputs_[j]
+                                                                  : nullptr);
+        const bool in_register = kind != OutputReduction::kNone && kind != OutputReduction::kColumnSum;
+        accumulators.push_back(in_register ? ReductionIdentity(AccumulatorType(*m_.context, kind, dtype, lanes_), kind)
+                                           : nullptr);
       }
       s.count = b_.getInt64(cols);
       EmitStrip(s, &accumulators);
@@ -304,6 +324,10 @@ class LoopNestEmitter {
         next[o] = Accumulate(b_, ReductionOf(c_, o), accumulators[o], results[o], mask);
         continue;
       }
+      if (IsColumnSum(o)) {
+        AddToPartials(s.outputs[o], j, mask, results[o]);
+        continue;
+      }
       DataType dtype = c_.expr.output_dtype(o);
       llvm::Value* value = ToMemory(b_, dtype, results[o]);
       llvm::Value* ptr = Element(dtype, s.outputs[o], j);
@@ -314,6 +338,22 @@ class LoopNestEmitter {
       }
     }
     return next;
+  }
+
+  // partial[j, j + lanes) += value (in double), the lanes under `mask` only when it is not null.
+  void AddToPartials(llvm::Value* partial, llvm::Value* j, llvm::Value* mask, llvm::Value* value) {
+    llvm::Type* type = llvm::FixedVectorType::get(b_.getDoubleTy(), lanes_);
+    llvm::Value* ptr = Element(DT_DOUBLE, partial, j);
+    llvm::Value* sum = mask ? static_cast<llvm::Value*>(b_.CreateMaskedLoad(type, ptr, llvm::Align(8), mask,
+                                                                            llvm::Constant::getNullValue(type)))
+                            : b_.CreateAlignedLoad(type, ptr, llvm::Align(8));
+    if (value->getType() != type) value = b_.CreateFPExt(value, type);
+    sum = b_.CreateFAdd(sum, value);
+    if (mask) {
+      b_.CreateMaskedStore(sum, ptr, llvm::Align(8), mask);
+    } else {
+      b_.CreateAlignedStore(sum, ptr, llvm::Align(8));
+    }
   }
 
   KernelModule& m_;
@@ -347,6 +387,11 @@ Status ValidateCluster(const ElementwiseCluster& c) {
     for (size_t o = 0; o < c.output_reductions.size(); ++o) {
       if (c.output_reductions[o] != OutputReduction::kNone && c.expr.output_dtype(o) == DT_BOOL) {
         return InvalidArgument("output " + std::to_string(o) + " is bool and cannot be reduced");
+      }
+      const DataType dtype = c.expr.output_dtype(o);
+      if (c.output_reductions[o] == OutputReduction::kColumnSum && dtype != DT_FLOAT && dtype != DT_DOUBLE) {
+        return InvalidArgument("output " + std::to_string(o) + " is " + DataTypeName(dtype) +
+                               ": column sums are of float or double");
       }
     }
   }

@@ -1,6 +1,6 @@
 // Fused elementwise kernels: a cluster (a primitive expression over N inputs, an iteration shape,
 // each input's broadcast shape, M outputs, optionally some of them reduced along the innermost
-// dim) compiled into one vectorized loop nest by the JIT.
+// dim or summed down the columns) compiled into one vectorized loop nest by the JIT.
 //
 // How the runtime calls a compiled cluster (one KilnKernelFn, graph/kernel_abi.h):
 //
@@ -18,6 +18,12 @@
 // [0, sizes[2]), which must be k.range_size (a flat kernel serves clusters of any length, so it
 // takes its size from the caller); an empty range does nothing. k.range_unit_elements says how many elements one
 // unit of the range stands for (1, or the row length), for choosing chunk sizes.
+//
+// Column sums (OutputReduction::kColumnSum) sum every row of the range into one row of partial
+// sums, which the caller adds up: chunks run at once, so each needs its own. Their output buffer
+// holds rows of prod(shape[-1]) doubles, and a call takes a fourth size, the row of it to fill
+// (sizes = {begin, end, range_size, partial}); the call zeroes that row first, even for an empty
+// range, then adds its rows' values (in double) into it.
 //
 // Buffers: element alignment suffices (Kiln's 64-byte alignment is faster). Input i holds
 // prod(input_shapes[i]) elements of expr.input_dtypes[i]; bools are one byte, 0 or 1. Output j
@@ -43,6 +49,9 @@ enum class OutputReduction {
   kNone,
   kSum,  // as the Sum reference kernel: a float or double sum accumulates in double
   kMax,  // as the Max reference kernel: NaN propagates; -inf for an empty row (integers: lowest)
+  // Summed over every dim but the innermost (a Sum or Mean over the batch, a bias gradient) into a
+  // row of double partial sums (see above); float or double outputs only.
+  kColumnSum,
 };
 
 struct ElementwiseCluster {
