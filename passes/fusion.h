@@ -15,6 +15,12 @@
 //  - all members' outputs have the iteration shape; inputs from outside broadcast against it.
 // Merging is greedy producer-into-consumer in id order (XLA's instruction fusion, without
 // duplication).
+//
+// A column reduction (IsColumnReduction: a Sum or Mean over the batch, a bias gradient) joins the
+// cluster that computes its input, whose shape must be the iteration shape; the loop sums the input
+// down the columns as it walks the rows, so the input is written out only if something else reads
+// it, and never read back (XLA's multi-output fusion of a reduction with its producer). Nothing in
+// the cluster may read the reduction's output, which exists only once every row is done.
 #pragma once
 
 #include <functional>
@@ -28,7 +34,10 @@ struct FusionCluster {
   std::vector<Node*> nodes;       // in id order; the last one is where the cluster runs
   std::vector<Output> inputs;     // tensors entering the cluster, in first-use order
   std::vector<Output> outputs;    // member outputs read outside the cluster or fetched
-  std::vector<int64_t> shape;     // the iteration shape: every member output's shape
+  // Per output: 0 when it is stored element by element; for a column reduction's output, what its
+  // column sums are divided by (1 for Sum and BiasAddGrad, the rows summed for Mean).
+  std::vector<double> column_sum_divisors;
+  std::vector<int64_t> shape;     // the iteration shape: every stored output's shape
   std::vector<std::vector<int64_t>> input_shapes;  // per input, its shape (broadcasts against `shape`)
 };
 
@@ -45,8 +54,14 @@ struct FusionOptions {
 // data input broadcastable against it (NCHW BiasAdd is left out: its bias would need [C, 1, 1]).
 bool CanFuse(const Node& node);
 
+// Whether the node sums a tensor down its columns: Sum or Mean over every dim but the innermost
+// (as a constant axes input, keep_dims either way), or BiasAddGrad in NHWC, of a float or double
+// input of known shape, rank 2 or more and at least one element.
+bool IsColumnReduction(const Node& node);
+
 // Every node for which CanFuse and options.may_fuse hold ends up in exactly one cluster (perhaps of
-// one node); clusters come in the order of their last node.
+// one node), and so does every column reduction that may join its input's cluster; clusters come
+// in the order of their last node.
 std::vector<FusionCluster> FindElementwiseClusters(const Graph& graph, const FusionOptions& options);
 
 }  // namespace kiln

@@ -1,7 +1,7 @@
 // Elementwise fusion (passes/fusion.cc): which nodes share a cluster, which tensors a cluster must
 // write, and the rules that keep a cluster correct where it runs (its last node's place): readers
 // outside it, variable writes inside its span, cond branches. The fused kernels' values are checked
-// in tests/runtime/fused_execution_test.cc.
+// in tests/runtime/executable_test.cc and tests/codegen/fused_clusters_test.cc.
 #include "passes/fusion.h"
 
 #include <algorithm>
@@ -149,6 +149,63 @@ TEST_F(FusionTest, MaxNodesBoundsAClusterAndEveryNodeIsInExactlyOne) {
   }
   EXPECT_EQ(total, 10u);
   EXPECT_EQ(clusters.back().outputs, std::vector<Output>{y});
+}
+
+TEST_F(FusionTest, AMeanOverTheBatchJoinsTheClusterOfItsInputWhichIsNotWritten) {
+  // The autoencoder's loss: 0.5 * sum(mean(square(data - out), axis 0)).
+  auto data = placeholder(float32, {64, 16}, "data");
+  auto out = nn::sigmoid(placeholder(float32, {64, 16}, "logits"));
+  auto sq = square(data - out);
+  auto mean = reduce_mean(sq, {0});
+  auto loss = reduce_sum(mean) * 0.5f;
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {loss, out}});
+  const FusionCluster* c = ClusterOf(clusters, sq);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c, ClusterOf(clusters, mean));
+  EXPECT_EQ(c->nodes.back(), mean.node);
+  EXPECT_EQ(c->shape, (std::vector<int64_t>{64, 16}));
+  ASSERT_EQ(c->outputs.size(), 2u);  // out (fetched) and the mean; the squares stay in registers
+  EXPECT_EQ(c->outputs[0], out);
+  EXPECT_EQ(c->outputs[1], mean);
+  EXPECT_EQ(c->column_sum_divisors, (std::vector<double>{0, 64}));
+  EXPECT_TRUE(IsColumnReduction(*mean.node));
+}
+
+TEST_F(FusionTest, BiasGradientsAndSumsOverAllButTheLastDimAreColumnReductions) {
+  auto x = placeholder(float32, {2, 3, 4, 5}, "x");
+  auto dy = nn::relu(x);
+  Output bias_grad = MakeOp("BiasAddGrad", {dy}, {{"T", DT_FLOAT}, {"data_format", std::string("NHWC")}});
+  Output nchw_bias_grad = MakeOp("BiasAddGrad", {dy}, {{"T", DT_FLOAT}, {"data_format", std::string("NCHW")}});
+  ASSERT_TRUE(g.build_status().ok()) << g.build_status().ToString();
+  EXPECT_TRUE(IsColumnReduction(*bias_grad.node));
+  EXPECT_FALSE(IsColumnReduction(*nchw_bias_grad.node));  // keeps dim 1
+  EXPECT_TRUE(IsColumnReduction(*reduce_sum(dy, {0, 1, 2}).node));
+  EXPECT_TRUE(IsColumnReduction(*reduce_sum(dy, {-2, 0, 1}, /*keep_dims=*/true).node));
+  EXPECT_FALSE(IsColumnReduction(*reduce_sum(dy, {0, 1}).node));     // a dim besides the last is kept
+  EXPECT_FALSE(IsColumnReduction(*reduce_sum(dy, {1, 2, 3}).node));  // the last is reduced
+  EXPECT_FALSE(IsColumnReduction(*reduce_sum(dy).node));
+  EXPECT_FALSE(IsColumnReduction(*reduce_sum(placeholder(int32, {4, 5}), {0}).node));
+}
+
+TEST_F(FusionTest, NothingInAClusterReadsAColumnReduction) {
+  auto x = placeholder(float32, {32, 8}, "x");
+  auto y = nn::relu(x);
+  auto total = reduce_sum(y, {0});  // [8]
+  auto z = y * total;               // would need every row's sum before the first row's product
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {z}});
+  EXPECT_EQ(ClusterOf(clusters, total), ClusterOf(clusters, y));
+  EXPECT_NE(ClusterOf(clusters, z), ClusterOf(clusters, total));
+}
+
+TEST_F(FusionTest, AColumnReductionWhoseInputIsReadEarlierStaysOut) {
+  // y's other reader comes between y and the sum: the cluster would run at the sum, too late for it.
+  auto x = placeholder(float32, {32, 8}, "x");
+  auto w = placeholder(float32, {8, 4}, "w");
+  auto y = nn::relu(x);
+  auto product = matmul(y, w);
+  auto total = reduce_sum(y, {0});
+  std::vector<FusionCluster> clusters = FindElementwiseClusters(g, {.fetches = {product, total}});
+  EXPECT_EQ(ClusterOf(clusters, total), nullptr);
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 // what the reference kernels compute.
 #include "runtime/executable.h"
 
+#include <cmath>
+
+#include "runtime/thread_pool.h"
 #include "tests/testing/op_testing.h"
 
 namespace kiln {
@@ -133,6 +136,41 @@ TEST_F(ExecutableTest, BuffersOfAChainShareTheArenaOnceDeadAndKeepTheirValues) {
     }
     EXPECT_FLOAT_EQ(out[0].data<float>()[0], 1 + 8);
     EXPECT_FLOAT_EQ(out[0].data<float>()[1], 8);
+  }
+}
+
+TEST_F(ExecutableTest, ColumnReductionsFusedIntoTheirProducersMatchTheReferenceKernels) {
+  // A bias gradient, a mean over the batch kept as [1, C] and a sum over N, H and W, each summed in
+  // the loop that computes its input, split over three threads (partial rows added in order).
+  auto x = placeholder(float32, {3000, 40}, "x");
+  auto dy = placeholder(float32, {3000, 40}, "dy");
+  auto g = nn::sigmoid(x) * dy;
+  Output bias_grad = MakeOp("BiasAddGrad", {g}, {{"T", DT_FLOAT}, {"data_format", std::string("NHWC")}});
+  auto mean = reduce_mean(square(x - dy), {0}, /*keep_dims=*/true);
+  auto images = placeholder(float32, {6, 10, 10, 7}, "images");
+  auto sum = reduce_sum(nn::relu(images) * 0.5f, {0, 1, 2});
+  std::vector<double> xv(3000 * 40), dyv(3000 * 40), iv(6 * 10 * 10 * 7);
+  for (size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<double>(static_cast<int>(i * 37 % 1001) - 500) / 100.0;
+  for (size_t i = 0; i < dyv.size(); ++i) dyv[i] = std::sin(0.1 * static_cast<double>(i));
+  for (size_t i = 0; i < iv.size(); ++i) iv[i] = std::cos(0.3 * static_cast<double>(i));
+  std::vector<std::pair<Output, Tensor>> feeds = {
+      {x, Values(xv, {3000, 40})}, {dy, Values(dyv, {3000, 40})}, {images, Values(iv, {6, 10, 10, 7})}};
+  ThreadPool pool(3);
+  CompileOptions threaded;
+  threaded.thread_pool = &pool;
+  std::unique_ptr<Executable> fused = Compile(feeds, {bias_grad, mean, sum}, threaded);
+  std::unique_ptr<Executable> reference = Compile(feeds, {bias_grad, mean, sum}, {.reference_kernels_only = true});
+  ASSERT_NE(fused, nullptr);
+  ASSERT_NE(reference, nullptr);
+  EXPECT_EQ(fused->num_steps(), 3);  // one loop each, the reductions inside
+  std::vector<Tensor> got = Run(*fused, feeds), want = Run(*reference, feeds);
+  for (int f = 0; f < 3; ++f) {
+    ASSERT_EQ(got[f].dims(), want[f].dims()) << "fetch " << f;
+    for (int64_t i = 0; i < want[f].num_elements(); ++i) {
+      // Both sum in double: they differ only in the order of the additions (per thread, then across).
+      float w = want[f].data<float>()[i];
+      EXPECT_NEAR(got[f].data<float>()[i], w, 1e-6f * std::max(1.0f, std::abs(w))) << "fetch " << f << " element " << i;
+    }
   }
 }
 
