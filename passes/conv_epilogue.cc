@@ -120,33 +120,16 @@ class ConvEpiloguePass : public GraphPass {
     return changed;
   }
 
+
  private:
-  // Replaces the chain by one node of `op` (with `like`'s attrs and `fused_ops`) that takes the
-  // last node's place and name, waiting for every control input of the chain. With `second`, the
-  // fused node's output 1 also takes the place of second's output 0.
-  Status Fuse(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, const Node& like,
-              const std::string& op, const std::vector<Output>& inputs, const std::vector<std::string>& fused_ops,
-              Node* second = nullptr) {
-    Node* last = chain.back();
-    std::vector<Node*> waits;
-    for (Node* n : chain) {
-      for (Node* dep : n->control_inputs()) {
-        if (std::find(chain.begin(), chain.end(), dep) == chain.end()) waits.push_back(dep);
-      }
-    }
+  // FuseChain with `like`'s attrs and `fused_ops` (and _FusedConv2D's one bias argument).
+  static Status Fuse(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, const Node& like,
+                     const std::string& op, const std::vector<Output>& inputs,
+                     const std::vector<std::string>& fused_ops, Node* second = nullptr) {
     AttrMap attrs = like.attrs();
     attrs["fused_ops"] = fused_ops;
     if (op == "_FusedConv2D") attrs["num_args"] = int64_t{1};
-    KILN_ASSIGN_OR_RETURN(Node* fused, ReplaceWithNewNode(graph, context, last,
-                                                          {.name = last->name() + "/fused", .op = op, .inputs = inputs,
-                                                           .control_inputs = waits, .attrs = attrs,
-                                                           .device = like.device()}));
-    if (second) {
-      ReplaceTensor(graph, context, Output(second, 0), Output(fused, 1));
-      MoveControlUses(graph, second, fused);
-      RemoveIfUnused(graph, context, second);
-    }
-    return OkStatus();
+    return FuseChain(graph, context, chain, op, inputs, std::move(attrs), like.device(), second);
   }
 };
 

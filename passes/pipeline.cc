@@ -6,6 +6,7 @@
 #include "passes/branch_resolution.h"
 #include "passes/conv_epilogue.h"
 #include "passes/cse.h"
+#include "passes/matmul_epilogue.h"
 #include "passes/pad_folding.h"
 #include "passes/prune.h"
 #include "passes/simplify.h"
@@ -82,6 +83,8 @@ const std::vector<PassInfo>& RegisteredPasses() {
        [](const PipelineOptions&) { return MakePadFoldingPass(); }},
       {"epilogue", "Conv2D -> bias add [-> Relu] becomes one _FusedConv2D",
        [](const PipelineOptions&) { return MakeConvEpiloguePass(); }},
+      {"matmul_epilogue", "MatMul -> bias add [-> Relu] becomes one _FusedMatMul",
+       [](const PipelineOptions&) { return MakeMatMulEpiloguePass(); }},
       {"batchnorm", "FusedBatchNormV3 -> Relu becomes one _FusedBatchNormEx, and its gradient one _FusedBatchNormGradEx",
        [](const PipelineOptions&) { return MakeBatchNormEpiloguePass(); }},
   };
@@ -123,6 +126,7 @@ StatusOr<bool> RunGraphPipeline(Graph& graph, const PassContext& context, const 
   KILN_RETURN_IF_ERROR(run.Run("pad"));
   // Last: the rules above know Conv2D, BiasAdd and Relu, not the fused op.
   KILN_RETURN_IF_ERROR(run.Run("epilogue"));
+  KILN_RETURN_IF_ERROR(run.Run("matmul_epilogue"));
   // After simplify, which removes the Identities a resolved cond leaves between a batch norm and
   // its ReLU.
   KILN_RETURN_IF_ERROR(run.Run("batchnorm"));

@@ -165,4 +165,25 @@ std::optional<std::vector<int64_t>> KnownInts(const Output& t) {
   return TensorToInts(*v);
 }
 
+Status FuseChain(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, const std::string& op,
+                 const std::vector<Output>& inputs, AttrMap attrs, const std::string& device, Node* second) {
+  Node* last = chain.back();
+  std::vector<Node*> waits;
+  for (Node* n : chain) {
+    for (Node* dep : n->control_inputs()) {
+      if (std::find(chain.begin(), chain.end(), dep) == chain.end()) waits.push_back(dep);
+    }
+  }
+  KILN_ASSIGN_OR_RETURN(Node* fused, ReplaceWithNewNode(graph, context, last,
+                                                        {.name = last->name() + "/fused", .op = op, .inputs = inputs,
+                                                         .control_inputs = waits, .attrs = std::move(attrs),
+                                                         .device = device}));
+  if (second) {
+    ReplaceTensor(graph, context, Output(second, 0), Output(fused, 1));
+    MoveControlUses(graph, second, fused);
+    RemoveIfUnused(graph, context, second);
+  }
+  return OkStatus();
+}
+
 }  // namespace kiln

@@ -31,6 +31,13 @@ void MoveControlUses(Graph& graph, Node* from, Node* to);
 // that replace a node by a fused or rewritten one.
 StatusOr<Node*> ReplaceWithNewNode(Graph& graph, const PassContext& context, Node* old, NodeSpec spec);
 
+// Replaces `chain` (each node read only by the next; the last may be fetched or a target) by one
+// node of `op` with `attrs` reading `inputs`: it takes the last node's place and name and waits for
+// every control input the chain's nodes have from outside it. With `second`, the new node's output
+// 1 also takes the place of second's output 0 (a fused op with two results). Epilogue fusions.
+Status FuseChain(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, const std::string& op,
+                 const std::vector<Output>& inputs, AttrMap attrs, const std::string& device, Node* second = nullptr);
+
 // Deletes `node` if nothing uses it, then, transitively, the inputs that lost their last use.
 // Pinned and stateful nodes stay (a variable or a random op is not garbage because one reader went
 // away). Iterative. Appends what it removed to `removed` when given; returns how many.

@@ -39,6 +39,7 @@ int64_t FilterGradientFlops(const Node& n) { return ConvFlops(InputShape(n, 2), 
 const std::map<std::string, std::function<int64_t(const Node&)>>& FlopsByOp() {
   static const std::map<std::string, std::function<int64_t(const Node&)>> table = {
       {"MatMul", MatMulFlops},
+      {"_FusedMatMul", MatMulFlops},
       // The fused forms (the epilogue pass's) count their convolution only: the bias, ReLU or
       // ReluGrad mask and bias sums they add are a few flops per output, as elementwise ops count.
       {"Conv2D", ForwardConvFlops},

@@ -1,5 +1,6 @@
 // MatMul: C = op(A) x op(B) with op = transpose or not. The reference kernel uses Eigen's GEMM so
-// the reference path is fast enough to train the seed models.
+// the reference path is fast enough to train the seed models. And _FusedMatMul, grappler's
+// remapper's op for a product with its bias and ReLU, which Kiln's matmul_epilogue pass builds.
 #include <Eigen/Core>
 
 #include "graph/op_registry.h"
@@ -45,6 +46,42 @@ Status MatMulShape(InferenceContext& c) {
   return OkStatus();
 }
 
+// _FusedMatMul's fused_ops: [BiasAdd] or [BiasAdd, Relu] (whether the ReLU is there).
+StatusOr<bool> FusedMatMulHasRelu(const std::vector<std::string>& fused_ops) {
+  if (fused_ops == std::vector<std::string>{"BiasAdd"}) return false;
+  if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) return true;
+  std::string list;
+  for (const std::string& op : fused_ops) list += (list.empty() ? "" : ", ") + op;
+  return InvalidArgument("_FusedMatMul supports fused_ops [BiasAdd] and [BiasAdd, Relu], got [" + list + "]");
+}
+
+// The product, then + bias per column and, for [BiasAdd, Relu], max(0, .) (NaN stays NaN, as Relu's).
+Status FusedMatMulKernel(KernelContext& c) {
+  KILN_ASSIGN_OR_RETURN(bool relu, FusedMatMulHasRelu(c.attr<std::vector<std::string>>("fused_ops")));
+  KILN_RETURN_IF_ERROR(MatMulKernel(c));
+  return DispatchTypes<float, double>(c.input(0).dtype(), "_FusedMatMul", [&]<typename T>() {
+    const T* bias = c.input(2).data<T>();
+    T* out = c.output(0).data<T>();
+    const int64_t columns = c.input(2).num_elements(), n = c.output(0).num_elements();
+    for (int64_t i = 0; i < n; ++i) {
+      T v = out[i] + bias[i % columns];
+      out[i] = relu && v < T(0) ? T(0) : v;
+    }
+    return OkStatus();
+  });
+}
+
+Status FusedMatMulShape(InferenceContext& c) {
+  KILN_RETURN_IF_ERROR(MatMulShape(c));
+  StatusOr<bool> relu = FusedMatMulHasRelu(c.attr<std::vector<std::string>>("fused_ops"));
+  if (!relu.ok()) return c.error(relu.status().message());
+  Shape bias;
+  KILN_RETURN_IF_ERROR(c.WithRank(2, 1, &bias));
+  const Shape& b = c.input_shape(1);
+  int64_t columns;
+  return c.MergeDim(bias.dim(0), b.unknown_rank() ? -1 : b.dim(c.attr<bool>("transpose_b") ? 0 : 1), &columns);
+}
+
 // TF's _MatMulGrad: the four transpose cases.
 Status MatMulGrad(const Node& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
   bool ta = op.attr<bool>("transpose_a"), tb = op.attr<bool>("transpose_b");
@@ -74,6 +111,13 @@ void RegisterMatMulOp(OpRegistry& r) {
                  .Attr("T: {float, double, int32, int64}")
                  .Shape(MatMulShape).Grad(MatMulGrad).Kernel(MatMulKernel)
                  .Lowering({OpLowering::Kind::kLibrary, "gemm"}));
+  // One bias argument (TF's takes a list of num_args). Built only after gradients: no gradient.
+  r.Register(Op("_FusedMatMul").Input("a: T").Input("b: T").Input("bias: T").Output("product: T")
+                 .Attr("transpose_a: bool = false").Attr("transpose_b: bool = false")
+                 .Attr("T: {float, double}").Attr("num_args: int = 1").Attr("fused_ops: list(string) = []")
+                 .Attr("epsilon: float = 0.0001").Attr("leakyrelu_alpha: float = 0.2")
+                 .Shape(FusedMatMulShape).Kernel(FusedMatMulKernel)
+                 .Lowering({OpLowering::Kind::kLibrary, "fused_matmul"}));
 }
 
 Output matmul(const Output& a, const Output& b, bool transpose_a, bool transpose_b, const std::string& name) {

@@ -130,8 +130,11 @@ void GemmSplitK(const BlockArgs<T>& g, ThreadPool* pool, BlockFn<T> kernel) {
 }
 
 template <typename T>
-void GemmImpl(const BlockArgs<T>& g, ThreadPool* pool) {
+void GemmImpl(const BlockArgs<T>& g, ThreadPool* pool, const GemmEpilogue<T>* epilogue) {
   if (g.m <= 0 || g.n <= 0) return;
+  auto finish = [&](T* block, int64_t row0, int64_t rows, int64_t col0, int64_t cols) {
+    if (epilogue) epilogue->apply(epilogue->state, block, g.ldc, row0, rows, col0, cols);
+  };
   BlockFn<T> kernel = HostKernel<T>();
   int threads = pool == nullptr || ThreadPool::InParallelRegion() ? 1 : pool->num_threads();
   double work = static_cast<double>(g.m) * g.n * std::max<int64_t>(g.k, 1);
@@ -141,9 +144,14 @@ void GemmImpl(const BlockArgs<T>& g, ThreadPool* pool) {
   bool streams_b = g.m <= kMaxStreamingRows && static_cast<double>(g.n) * g.k * sizeof(T) >= kMinStreamedBytes;
   if (threads <= 1 || (work < 2 * kMinWorkPerChunk && !streams_b)) {
     kernel(g);
+    finish(g.c, 0, g.m, 0, g.n);
     return;
   }
-  if (SplitsK(g, threads)) return GemmSplitK(g, pool, kernel);
+  if (SplitsK(g, threads)) {
+    GemmSplitK(g, pool, kernel);
+    finish(g.c, 0, g.m, 0, g.n);  // C is small here (at most 64K elements) and was just summed
+    return;
+  }
   // Split the larger of m and n: each thread then packs the other operand whole and its own slice of
   // this one, and the slices stay wide enough for Eigen's cache blocking.
   bool split_rows = g.m >= g.n && !streams_b;
@@ -164,19 +172,22 @@ void GemmImpl(const BlockArgs<T>& g, ThreadPool* pool) {
       part.c = g.c + begin;
     }
     kernel(part);
+    finish(part.c, split_rows ? begin : 0, part.m, split_rows ? 0 : begin, part.n);
   });
 }
 
 }  // namespace
 
 void Gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc, ThreadPool* pool) {
-  GemmImpl<float>({transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}, pool);
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc, ThreadPool* pool,
+          const GemmEpilogue<float>* epilogue) {
+  GemmImpl<float>({transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}, pool, epilogue);
 }
 
 void Gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
-          int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc, ThreadPool* pool) {
-  GemmImpl<double>({transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}, pool);
+          int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc, ThreadPool* pool,
+          const GemmEpilogue<double>* epilogue) {
+  GemmImpl<double>({transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}, pool, epilogue);
 }
 
 const char* GemmKernelName() {

@@ -20,12 +20,24 @@ namespace kiln {
 
 class ThreadPool;
 
+// Work on each block of C right after a thread has computed it, while the block is in that core's
+// cache (_FusedMatMul's bias and ReLU): `apply` gets the block's first element, C's row stride, and
+// the block's rows [row0, row0 + rows) and columns [col0, col0 + cols) of C. Blocks never overlap
+// and together cover C once.
+template <typename T>
+struct GemmEpilogue {
+  void (*apply)(const void* state, T* block, int64_t ldc, int64_t row0, int64_t rows, int64_t col0, int64_t cols);
+  const void* state;
+};
+
 // `pool` may be null (single-threaded). Small products run on the calling thread whatever the pool:
 // waking a worker costs more than it saves below about a million multiply-adds.
 void Gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc, ThreadPool* pool);
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc, ThreadPool* pool,
+          const GemmEpilogue<float>* epilogue = nullptr);
 void Gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
-          int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc, ThreadPool* pool);
+          int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc, ThreadPool* pool,
+          const GemmEpilogue<double>* epilogue = nullptr);
 
 // The single-threaded kernel Gemm runs on this host: "eigen-avx2-fma" or "eigen-sse2".
 const char* GemmKernelName();

@@ -193,6 +193,39 @@ TEST_F(LibraryKernelsTest, FusedConvolutionEpiloguesMatchReference) {
   }
 }
 
+TEST_F(LibraryKernelsTest, FusedMatMulEpiloguesMatchReference) {
+  // The bias and ReLU applied to each block of the product as the GEMM finishes it: on the calling
+  // thread (small), to row blocks, to column blocks, and after a split k's sum (both ways of summing),
+  // every transpose. A NaN in A comes out NaN, through the ReLU too (as Relu's).
+  struct Case {
+    int64_t m, n, k;
+  };
+  for (const Case& c : {Case{5, 7, 3}, Case{200, 100, 64}, Case{40, 300, 100}, Case{16, 20, 5000}, Case{40, 16, 5000}}) {
+    for (int t = 0; t < 4; ++t) {
+      for (bool relu : {false, true}) {
+        const bool ta = t & 1, tb = t & 2;
+        Graph graph;
+        DefaultGraphGuard guard(graph);
+        const std::vector<int64_t> a_dims = ta ? std::vector<int64_t>{c.k, c.m} : std::vector<int64_t>{c.m, c.k};
+        const std::vector<int64_t> b_dims = tb ? std::vector<int64_t>{c.n, c.k} : std::vector<int64_t>{c.k, c.n};
+        auto a = placeholder(float32, Shape(a_dims), "a");
+        auto b = placeholder(float32, Shape(b_dims), "b");
+        auto bias = placeholder(float32, Shape({c.n}), "bias");
+        std::vector<std::string> ops = {"BiasAdd"};
+        if (relu) ops.push_back("Relu");
+        auto y = MakeOp("_FusedMatMul", {a, b, bias},
+                        {{"transpose_a", ta}, {"transpose_b", tb}, {"fused_ops", ops}, {"num_args", int64_t{1}}});
+        ASSERT_TRUE(graph.build_status().ok()) << graph.build_status().ToString();
+        ASSERT_TRUE(testing::LibraryKernelCovers(*y.node, 2));
+        Tensor a_value = Random(a_dims);
+        a_value.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
+        ExpectSameAsReference(graph, {y}, {{a, a_value}, {b, Random(b_dims)}, {bias, Random({c.n})}}, 2,
+                              2e-5 * std::sqrt(static_cast<double>(c.k)));
+      }
+    }
+  }
+}
+
 TEST_F(LibraryKernelsTest, FusedInputGradientsWithReluGradMatchReference) {
   // The ReluGrad mask applied in the direct kernel's registers (float, stride 1, 1-2 channel groups
   // of the input gradient, a 4-channel half vector) and after each chunk of images (stride 2, double,
