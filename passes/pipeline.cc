@@ -8,6 +8,7 @@
 #include "passes/cse.h"
 #include "passes/matmul_epilogue.h"
 #include "passes/pad_folding.h"
+#include "passes/pool_relu_grad.h"
 #include "passes/prune.h"
 #include "passes/simplify.h"
 #include "passes/unread_values.h"
@@ -81,6 +82,8 @@ const std::vector<PassInfo>& RegisteredPasses() {
       {"cse", "merge nodes computing the same thing from the same tensors", [](const PipelineOptions&) { return MakeCsePass(); }},
       {"pad", "zero padding folds into the convolutions that read it (padding EXPLICIT), and its gradient's Slice into theirs",
        [](const PipelineOptions&) { return MakePadFoldingPass(); }},
+      {"pool_relu", "ReluGrad(MaxPoolGrad(x, MaxPool(x), g), x) masks g instead: MaxPoolGrad(x, y, ReluGrad(g, y))",
+       [](const PipelineOptions&) { return MakePoolReluGradPass(); }},
       {"epilogue", "Conv2D -> bias add [-> Relu] becomes one _FusedConv2D",
        [](const PipelineOptions&) { return MakeConvEpiloguePass(); }},
       {"matmul_epilogue", "MatMul -> bias add [-> Relu] becomes one _FusedMatMul",
@@ -124,6 +127,8 @@ StatusOr<bool> RunGraphPipeline(Graph& graph, const PassContext& context, const 
   // After fold, which makes the gradient's Slice bounds constants; before epilogue, which knows
   // Conv2D, not _FusedConv2D.
   KILN_RETURN_IF_ERROR(run.Run("pad"));
+  // Before epilogue, which folds the moved ReluGrad into the input gradient that computes g.
+  KILN_RETURN_IF_ERROR(run.Run("pool_relu"));
   // Last: the rules above know Conv2D, BiasAdd and Relu, not the fused op.
   KILN_RETURN_IF_ERROR(run.Run("epilogue"));
   KILN_RETURN_IF_ERROR(run.Run("matmul_epilogue"));

@@ -33,7 +33,7 @@ TEST_F(PipelineTest, PassesRunInOrderAndTheLoggerHearsEach) {
   StatusOr<bool> changed = RunGraphPipeline(g, run, options);
   ASSERT_TRUE(changed.ok()) << changed.status().ToString();
   EXPECT_TRUE(*changed);
-  EXPECT_EQ(Names(events), (std::vector<std::string>{"prune", "branches", "unread", "fold", "simplify", "cse", "pad", "epilogue", "matmul_epilogue", "batchnorm"}));
+  EXPECT_EQ(Names(events), (std::vector<std::string>{"prune", "branches", "unread", "fold", "simplify", "cse", "pad", "pool_relu", "epilogue", "matmul_epilogue", "batchnorm"}));
   for (size_t i = 0; i < events.size(); ++i) {
     EXPECT_GE(events[i].ms, 0);
     EXPECT_EQ(events[i].graph, &g);
@@ -69,13 +69,13 @@ TEST_F(PipelineTest, EveryRegisteredNameMakesItsPass) {
     ASSERT_TRUE(pass.ok()) << info.name;
     EXPECT_EQ((*pass)->name(), info.name);
   }
-  EXPECT_EQ(RegisteredPassNames(), "prune, branches, unread, fold, simplify, cse, pad, epilogue, matmul_epilogue, batchnorm");
+  EXPECT_EQ(RegisteredPassNames(), "prune, branches, unread, fold, simplify, cse, pad, pool_relu, epilogue, matmul_epilogue, batchnorm");
 }
 
 TEST_F(PipelineTest, UnknownPassNamesAreErrorsListingTheValidOnes) {
   StatusOr<std::unique_ptr<GraphPass>> pass = MakePass("fuse-everything");
   ASSERT_FALSE(pass.ok());
-  EXPECT_EQ(pass.status().message(), "unknown pass 'fuse-everything'; the passes are: prune, branches, unread, fold, simplify, cse, pad, epilogue, matmul_epilogue, batchnorm");
+  EXPECT_EQ(pass.status().message(), "unknown pass 'fuse-everything'; the passes are: prune, branches, unread, fold, simplify, cse, pad, pool_relu, epilogue, matmul_epilogue, batchnorm");
   auto x = placeholder(float32, {2}, "x");
   PassContext run{.fetches = {x}, .feeds = {x}};
   StatusOr<bool> stop = RunGraphPipeline(g, run, {.stop_after = "folding"});

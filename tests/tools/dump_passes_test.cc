@@ -88,7 +88,7 @@ TEST_F(DumpPassesTest, TimePassesPrintsOneLinePerPassOnStderr) {
   std::istringstream in(r.err);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  const std::vector<std::string> names = {"prune", "branches", "unread", "fold", "simplify", "cse", "pad", "epilogue", "matmul_epilogue", "batchnorm"};
+  const std::vector<std::string> names = {"prune", "branches", "unread", "fold", "simplify", "cse", "pad", "pool_relu", "epilogue", "matmul_epilogue", "batchnorm"};
   ASSERT_EQ(lines.size(), names.size() + 1) << r.err;
   EXPECT_EQ(lines[0].rfind("pass", 0), 0u);
   for (size_t i = 0; i < names.size(); ++i) {
