@@ -8,6 +8,7 @@
 #include <set>
 
 #include "codegen/jit.h"
+#include "runtime/arena_memory.h"
 #include "runtime/buffer_plan.h"
 #include "runtime/fused_step.h"
 #include "runtime/kernels/library_kernel.h"
@@ -178,7 +179,8 @@ Status Executable::PlanMemory() {
 
   BufferPlan plan = PlanBuffers(lifetimes);
   if (plan.arena_bytes > 0) {
-    KILN_ASSIGN_OR_RETURN(arena_, Tensor::Make(DT_UINT8, {plan.arena_bytes}));
+    KILN_ASSIGN_OR_RETURN(arena_memory_, ArenaMemory::Map(plan.arena_bytes));
+    arena_ = Tensor::Wrap(DT_UINT8, {plan.arena_bytes}, arena_memory_.data());
   }
   auto* base = static_cast<uint8_t*>(arena_.raw_data());
   memory_.arena_bytes = plan.arena_bytes;

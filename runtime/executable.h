@@ -14,6 +14,7 @@
 #include "graph/kernel_abi.h"
 #include "passes/fusion.h"
 #include "passes/specialize.h"
+#include "runtime/arena_memory.h"
 #include "runtime/reference_step.h"
 #include "runtime/run_metadata.h"
 #include "runtime/variable_store.h"
@@ -161,6 +162,7 @@ class Executable {
   std::vector<NodeLiveness> liveness_;  // empty unless the graph has control flow
   std::vector<uint8_t> slot_dead_;
   std::vector<uint8_t> node_dead_;
+  ArenaMemory arena_memory_;  // owns the memory arena_ views
   Tensor arena_;
   MemoryStats memory_;
   std::chrono::steady_clock::time_point trace_start_;  // the traced run's start
