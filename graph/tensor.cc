@@ -36,9 +36,8 @@ std::shared_ptr<TensorBuffer> TensorBuffer::Allocate(size_t bytes) {
   size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
   if (rounded == 0) rounded = kTensorAlignment;
   // calloc clears only memory it reuses: memory fresh from the kernel reads as zero and is backed
-  // only when first written (an Executable's arena, 100 MB for deep128: clearing it by hand touched
-  // every page at compile time for nothing, 25 of deep128's 45 ms of warm compile). Over-allocated
-  // by one alignment unit to align it.
+  // only when first written, so a large tensor costs nothing until used (an Executable's arena has
+  // its own mapping, runtime/arena_memory.h). Over-allocated by one alignment unit to align it.
   void* raw = std::calloc(1, rounded + kTensorAlignment);
   if (!raw) return nullptr;
   auto address = (reinterpret_cast<uintptr_t>(raw) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;

@@ -9,23 +9,6 @@
 namespace kiln {
 namespace {
 
-// The bias `add` adds to the convolution `conv` (one of its operands): BiasAdd's, or for Add/AddV2
-// the other operand when it is a vector of one value per output channel; null otherwise.
-const Output* BiasOf(const Node& add, const Node& conv) {
-  const TensorType& out = conv.output_type(0);
-  if (add.op() == "BiasAdd") {
-    return add.input(0).node == &conv && add.attr<std::string>("data_format") == "NHWC" ? &add.input(1) : nullptr;
-  }
-  if (add.op() != "AddV2" && add.op() != "Add") return nullptr;
-  const int other = add.input(0).node == &conv ? 1 : 0;
-  const Output& bias = add.input(other);
-  if (bias.node == &conv || add.input(1 - other).node != &conv) return nullptr;
-  const Shape& b = bias.shape();
-  bool per_channel = b.rank() == 1 && out.shape.rank() == 4 && b.dim(0) >= 0 && b.dim(0) == out.shape.dim(3);
-  bool same_result = add.output_type(0).shape == out.shape && bias.dtype() == out.dtype;
-  return per_channel && same_result ? &bias : nullptr;
-}
-
 // The bias gradient taken from the same out_backprop as the filter gradient `grad` (or what the
 // Identities it reads through read): a BiasAddGrad (NHWC) of it, or a Sum of it over batch, height
 // and width without keep_dims (the barebones `conv + b` writes that); null if there is none the
@@ -58,21 +41,10 @@ class ConvEpiloguePass : public GraphPass {
     std::vector<Node*> convs;
     for (Node* n : graph.nodes()) if (IsFloatNhwcConv(*n, "Conv2D")) convs.push_back(n);
     for (Node* conv : convs) {
-      if (IsPinned(context, *conv)) continue;
-      const Use* to_add = SoleDataUse(*conv);
-      if (!to_add) continue;
-      Node* add = to_add->node;
-      const Output* bias = BiasOf(*add, *conv);
-      if (!bias || IsFed(context, *add)) continue;
-      // The last node of the chain may be fetched or a target (those move to the fused node);
-      // one before it may not.
-      std::vector<Node*> chain = {conv, add};
-      const Use* to_relu = IsPinned(context, *add) ? nullptr : SoleDataUse(*add);
-      if (to_relu && to_relu->node->op() == "Relu" && !IsFed(context, *to_relu->node)) chain.push_back(to_relu->node);
-      std::vector<Output> inputs = {conv->input(0), conv->input(1), *bias};
-      std::vector<std::string> ops = {"BiasAdd"};
-      if (chain.size() == 3) ops.push_back("Relu");
-      KILN_RETURN_IF_ERROR(Fuse(graph, context, chain, *conv, "_FusedConv2D", inputs, ops));
+      std::optional<BiasReluChain> chain = FindBiasReluChain(context, *conv);
+      if (!chain) continue;
+      std::vector<Output> inputs = {conv->input(0), conv->input(1), chain->bias};
+      KILN_RETURN_IF_ERROR(Fuse(graph, context, chain->nodes, *conv, "_FusedConv2D", inputs, chain->fused_ops));
       changed = true;
     }
     // Input gradients read by a ReluGrad only (convnet3's second convolution, whose input is the

@@ -165,6 +165,46 @@ std::optional<std::vector<int64_t>> KnownInts(const Output& t) {
   return TensorToInts(*v);
 }
 
+namespace {
+
+// The bias `add` adds along the innermost dim of `producer`'s output (FindBiasReluChain), or null.
+const Output* BiasAddedTo(const Node& add, const Node& producer) {
+  const TensorType& out = producer.output_type(0);
+  if (add.op() == "BiasAdd") {
+    const bool innermost = add.attr<std::string>("data_format") == "NHWC" || out.shape.rank() == 2;
+    return add.input(0).node == &producer && innermost ? &add.input(1) : nullptr;
+  }
+  if (add.op() != "AddV2" && add.op() != "Add") return nullptr;
+  const int other = add.input(0).node == &producer ? 1 : 0;
+  const Output& bias = add.input(other);
+  if (bias.node == &producer || add.input(1 - other).node != &producer) return nullptr;
+  const Shape& b = bias.node->output_type(bias.index).shape;
+  const int rank = out.shape.rank();
+  const bool per_channel = b.rank() == 1 && rank >= 1 && b.dim(0) >= 0 && b.dim(0) == out.shape.dim(rank - 1);
+  const bool same_result = add.output_type(0).shape == out.shape && bias.dtype() == out.dtype;
+  return per_channel && same_result ? &bias : nullptr;
+}
+
+}  // namespace
+
+std::optional<BiasReluChain> FindBiasReluChain(const PassContext& context, Node& producer) {
+  if (IsPinned(context, producer)) return std::nullopt;
+  const Use* to_add = SoleDataUse(producer);
+  if (!to_add) return std::nullopt;
+  Node* add = to_add->node;
+  const Output* bias = BiasAddedTo(*add, producer);
+  if (!bias || IsFed(context, *add)) return std::nullopt;
+  BiasReluChain chain{{&producer, add}, *bias, {"BiasAdd"}};
+  // The last node of the chain may be fetched or a target (those move to the fused node); one
+  // before it may not.
+  const Use* to_relu = IsPinned(context, *add) ? nullptr : SoleDataUse(*add);
+  if (to_relu && to_relu->node->op() == "Relu" && !IsFed(context, *to_relu->node)) {
+    chain.nodes.push_back(to_relu->node);
+    chain.fused_ops.push_back("Relu");
+  }
+  return chain;
+}
+
 Status FuseChain(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, const std::string& op,
                  const std::vector<Output>& inputs, AttrMap attrs, const std::string& device, Node* second) {
   Node* last = chain.back();

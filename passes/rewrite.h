@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "graph/graph.h"
@@ -37,6 +38,17 @@ StatusOr<Node*> ReplaceWithNewNode(Graph& graph, const PassContext& context, Nod
 // 1 also takes the place of second's output 0 (a fused op with two results). Epilogue fusions.
 Status FuseChain(Graph& graph, const PassContext& context, const std::vector<Node*>& chain, const std::string& op,
                  const std::vector<Output>& inputs, AttrMap attrs, const std::string& device, Node* second = nullptr);
+
+// The chain grappler's remapper fuses into a product (a convolution, a MatMul): producer -> a bias
+// add on its innermost dim (BiasAdd in NHWC or on a matrix, or Add/AddV2 of a vector of that
+// length with an unchanged result) [-> Relu], each read only by the next. The producer must not be
+// fetched, fed or a target, nor the add fed; the Relu joins only when the add is not pinned either.
+struct BiasReluChain {
+  std::vector<Node*> nodes;             // producer, add [, Relu]
+  Output bias;
+  std::vector<std::string> fused_ops;  // [BiasAdd] or [BiasAdd, Relu]
+};
+std::optional<BiasReluChain> FindBiasReluChain(const PassContext& context, Node& producer);
 
 // Deletes `node` if nothing uses it, then, transitively, the inputs that lost their last use.
 // Pinned and stateful nodes stay (a variable or a random op is not garbage because one reader went

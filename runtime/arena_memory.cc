@@ -1,5 +1,6 @@
 #include "runtime/arena_memory.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <utility>

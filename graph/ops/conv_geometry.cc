@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "graph/graph.h"
+#include "graph/ops/kernel_util.h"
 
 namespace kiln {
 
@@ -138,9 +139,7 @@ std::string ListOf(const std::vector<std::string>& ops) {
 }  // namespace
 
 StatusOr<bool> FusedConvHasRelu(const std::vector<std::string>& fused_ops) {
-  if (fused_ops == std::vector<std::string>{"BiasAdd"}) return false;
-  if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) return true;
-  return InvalidArgument("_FusedConv2D supports fused_ops [BiasAdd] and [BiasAdd, Relu], got " + ListOf(fused_ops));
+  return BiasReluHasRelu("_FusedConv2D", fused_ops);
 }
 
 Status CheckFusedBackpropInputOps(const std::vector<std::string>& fused_ops) {

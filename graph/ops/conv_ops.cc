@@ -73,13 +73,8 @@ Status FusedConv2DKernel(KernelContext& c) {
   KILN_ASSIGN_OR_RETURN(bool relu, FusedConvHasRelu(c.node().attr<std::vector<std::string>>("fused_ops")));
   KILN_RETURN_IF_ERROR(Conv2DKernel(c));
   return DispatchFloat(c.input(0).dtype(), "_FusedConv2D", [&]<typename T>() {
-    const T* bias = c.input(2).data<T>();
-    T* out = c.output(0).data<T>();
-    const int64_t channels = c.input(2).num_elements(), n = c.output(0).num_elements();
-    for (int64_t i = 0; i < n; ++i) {
-      T v = out[i] + bias[i % channels];
-      out[i] = relu && v < T(0) ? T(0) : v;  // as Relu's kernel: NaN stays NaN
-    }
+    AddBiasThenRelu(c.output(0).data<T>(), c.output(0).num_elements(), c.input(2).data<T>(), c.input(2).num_elements(),
+                    relu);
     return OkStatus();
   });
 }

@@ -45,4 +45,12 @@ Tensor IntsToTensor(const std::vector<int64_t>& values, DataType dtype) {
   return t;
 }
 
+StatusOr<bool> BiasReluHasRelu(std::string_view op, const std::vector<std::string>& fused_ops) {
+  if (fused_ops == std::vector<std::string>{"BiasAdd"}) return false;
+  if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) return true;
+  std::string list;
+  for (const std::string& o : fused_ops) list += (list.empty() ? "" : ", ") + o;
+  return InvalidArgument(std::string(op) + " supports fused_ops [BiasAdd] and [BiasAdd, Relu], got [" + list + "]");
+}
+
 }  // namespace kiln

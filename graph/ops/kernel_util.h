@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -95,5 +96,20 @@ void BroadcastBinary(const Tensor& x, const Tensor& y, Tensor& out, F fn) {
 std::vector<int64_t> TensorToInts(const Tensor& t);
 // A 1-D int32 tensor holding `values` (the dtype TF uses for shapes and axes).
 Tensor IntsToTensor(const std::vector<int64_t>& values, DataType dtype = DT_INT32);
+
+// The epilogue grappler's remapper fuses into a product (_FusedConv2D, _FusedMatMul), from the
+// op's fused_ops attr: [BiasAdd] or [BiasAdd, Relu]. Whether the ReLU is applied, or
+// InvalidArgument naming `op` and any other list.
+StatusOr<bool> BiasReluHasRelu(std::string_view op, const std::vector<std::string>& fused_ops);
+
+// The reference form of that epilogue: out[i] += bias[i % channels] (the bias runs along the
+// innermost dim), then with `relu` max(0, .), NaN staying NaN as Relu's.
+template <typename T>
+void AddBiasThenRelu(T* out, int64_t n, const T* bias, int64_t channels, bool relu) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T v = out[i] + bias[i % channels];
+    out[i] = relu && v < T(0) ? T(0) : v;
+  }
+}
 
 }  // namespace kiln

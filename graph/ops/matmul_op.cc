@@ -46,34 +46,20 @@ Status MatMulShape(InferenceContext& c) {
   return OkStatus();
 }
 
-// _FusedMatMul's fused_ops: [BiasAdd] or [BiasAdd, Relu] (whether the ReLU is there).
-StatusOr<bool> FusedMatMulHasRelu(const std::vector<std::string>& fused_ops) {
-  if (fused_ops == std::vector<std::string>{"BiasAdd"}) return false;
-  if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) return true;
-  std::string list;
-  for (const std::string& op : fused_ops) list += (list.empty() ? "" : ", ") + op;
-  return InvalidArgument("_FusedMatMul supports fused_ops [BiasAdd] and [BiasAdd, Relu], got [" + list + "]");
-}
-
 // The product, then + bias per column and, for [BiasAdd, Relu], max(0, .) (NaN stays NaN, as Relu's).
 Status FusedMatMulKernel(KernelContext& c) {
-  KILN_ASSIGN_OR_RETURN(bool relu, FusedMatMulHasRelu(c.attr<std::vector<std::string>>("fused_ops")));
+  KILN_ASSIGN_OR_RETURN(bool relu, BiasReluHasRelu("_FusedMatMul", c.attr<std::vector<std::string>>("fused_ops")));
   KILN_RETURN_IF_ERROR(MatMulKernel(c));
-  return DispatchTypes<float, double>(c.input(0).dtype(), "_FusedMatMul", [&]<typename T>() {
-    const T* bias = c.input(2).data<T>();
-    T* out = c.output(0).data<T>();
-    const int64_t columns = c.input(2).num_elements(), n = c.output(0).num_elements();
-    for (int64_t i = 0; i < n; ++i) {
-      T v = out[i] + bias[i % columns];
-      out[i] = relu && v < T(0) ? T(0) : v;
-    }
+  return DispatchFloat(c.input(0).dtype(), "_FusedMatMul", [&]<typename T>() {
+    AddBiasThenRelu(c.output(0).data<T>(), c.output(0).num_elements(), c.input(2).data<T>(), c.input(2).num_elements(),
+                    relu);
     return OkStatus();
   });
 }
 
 Status FusedMatMulShape(InferenceContext& c) {
   KILN_RETURN_IF_ERROR(MatMulShape(c));
-  StatusOr<bool> relu = FusedMatMulHasRelu(c.attr<std::vector<std::string>>("fused_ops"));
+  StatusOr<bool> relu = BiasReluHasRelu("_FusedMatMul", c.attr<std::vector<std::string>>("fused_ops"));
   if (!relu.ok()) return c.error(relu.status().message());
   Shape bias;
   KILN_RETURN_IF_ERROR(c.WithRank(2, 1, &bias));

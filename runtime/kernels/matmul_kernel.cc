@@ -1,6 +1,7 @@
 // MatMul's library kernel: Kiln's threaded GEMM (runtime/kernels/gemm.h) on row-major operands; and
 // _FusedMatMul's, whose bias and ReLU are the GEMM's epilogue, applied to each block of C while it is
 // in cache rather than in a second pass over the whole product.
+#include "graph/ops/kernel_util.h"
 #include "runtime/kernels/gemm.h"
 #include "runtime/kernels/library_kernel.h"
 
@@ -72,13 +73,11 @@ StatusOr<std::unique_ptr<LibraryKernel>> MakeMatMulKernel(const LibraryKernelArg
 }
 
 StatusOr<std::unique_ptr<LibraryKernel>> MakeFusedMatMulKernel(const LibraryKernelArgs& args) {
-  const auto fused_ops = args.node.attr<std::vector<std::string>>("fused_ops");
-  const bool bias = fused_ops == std::vector<std::string>{"BiasAdd"};
-  const bool bias_relu = fused_ops == std::vector<std::string>{"BiasAdd", "Relu"};
-  if (!bias && !bias_relu) return std::unique_ptr<LibraryKernel>();  // the reference kernel says what is wrong
+  StatusOr<bool> relu = BiasReluHasRelu("_FusedMatMul", args.node.attr<std::vector<std::string>>("fused_ops"));
+  if (!relu.ok()) return std::unique_ptr<LibraryKernel>();  // the reference kernel says what is wrong
   switch (args.inputs[0].dtype) {
-    case DT_FLOAT: return std::unique_ptr<LibraryKernel>(new FusedMatMulKernel<float>(args, bias_relu));
-    case DT_DOUBLE: return std::unique_ptr<LibraryKernel>(new FusedMatMulKernel<double>(args, bias_relu));
+    case DT_FLOAT: return std::unique_ptr<LibraryKernel>(new FusedMatMulKernel<float>(args, *relu));
+    case DT_DOUBLE: return std::unique_ptr<LibraryKernel>(new FusedMatMulKernel<double>(args, *relu));
     default: return std::unique_ptr<LibraryKernel>();
   }
 }
